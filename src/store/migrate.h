@@ -47,6 +47,12 @@ typedef enum migrate_cmd { MIGRATE_UP, MIGRATE_DOWN, MIGRATE_STATUS } migrate_cm
 int migrate_run(const migrate_driver_t *d, const migration_t *list, size_t n, migrate_cmd_t cmd,
                 int steps, FILE *report, char *err, size_t errlen);
 
+/** Counts in *pending the migrations of list not applied yet, creating the
+ *  bookkeeping table if it is missing (and changing nothing else): for a
+ *  server told not to migrate, which must refuse an out-of-date schema. */
+int migrate_pending(const migrate_driver_t *d, const migration_t *list, size_t n, int *pending,
+                    char *err, size_t errlen);
+
 /** The `todo-server migrate up|down [N]|status` command, on the database of
  *  database_url. argv[0] is "up", "down" or "status". Returns the exit code. */
 int migrate_cli(const char *database_url, int argc, char **argv);

@@ -1,0 +1,2 @@
+DROP TRIGGER users_delete_tasks;
+DROP TABLE users;

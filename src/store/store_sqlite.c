@@ -1,0 +1,686 @@
+/* The SQLite backend: one connection per worker, opened in WAL mode, with
+ * its statements prepared once and reused. Every operation runs to the end
+ * before it returns and calls its callback exactly once, after the database
+ * work is over.
+ *
+ * Every change is one transaction: a single INSERT or DELETE on its own (in
+ * autocommit mode, which retries the write lock within the busy timeout), a
+ * modify as BEGIN IMMEDIATE ... COMMIT. A list reads its page and its count
+ * in one read transaction. A busy database past the timeout is
+ * STORE_UNAVAILABLE.
+ *
+ * "sqlite://:memory:" is one shared-cache in-memory database per store_t,
+ * kept alive by the store's own connection. Shared-cache connections lock
+ * whole tables and answer SQLITE_LOCKED instead of waiting, so every
+ * operation on such a store holds the store's mutex. */
+#include "store/store_sqlite.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "store/store_backend.h"
+
+enum { PATH_BUF = 4096 };
+
+/* X(name, sql): the statements every worker prepares once, on first use.
+ * Task parameters share one numbering (bind_task): ?1 user_id, ?2 title,
+ * ?3 description, ?4 completed, ?5 completed_at, ?6 priority, ?7 tags,
+ * ?8 due_date, ?9 due_time, ?10 recurrence_pattern, ?11 recurrence_day,
+ * ?12 created_at, ?13 updated_at, ?14 successor_id; then ?15 parent_id
+ * (insert) or ?16 id (update). */
+#define FIXED_STATEMENTS(X)                                                                        \
+    X(BEGIN, "BEGIN IMMEDIATE")                                                                    \
+    X(BEGIN_READ, "BEGIN")                                                                         \
+    X(COMMIT, "COMMIT")                                                                            \
+    X(ROLLBACK, "ROLLBACK")                                                                        \
+    X(PING, "SELECT 1")                                                                            \
+    X(TASK_GET, "SELECT " SQLITE_TASK_COLUMNS " FROM tasks WHERE id = ?1 AND user_id = ?2")        \
+    X(TASK_INSERT,                                                                                 \
+      "INSERT INTO tasks (user_id, title, description, completed, completed_at, priority, tags, "  \
+      "due_date, due_time, recurrence_pattern, recurrence_day, created_at, updated_at, "           \
+      "successor_id, parent_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "  \
+      "?14, ?15)")                                                                                 \
+    X(TASK_UPDATE,                                                                                 \
+      "UPDATE tasks SET title = ?2, description = ?3, completed = ?4, completed_at = ?5, "         \
+      "priority = ?6, tags = ?7, due_date = ?8, due_time = ?9, recurrence_pattern = ?10, "         \
+      "recurrence_day = ?11, updated_at = ?13, successor_id = ?14 "                                \
+      "WHERE id = ?16 AND user_id = ?1")                                                           \
+    X(TASK_DELETE, "DELETE FROM tasks WHERE id = ?1 AND user_id = ?2")                             \
+    X(USER_INSERT, "INSERT INTO users (id, email, name, password_hash, created_at) "               \
+                   "VALUES (?1, ?2, ?3, ?4, ?5)")                                                  \
+    X(USER_BY_EMAIL, "SELECT id, email, name, password_hash, created_at FROM users "               \
+                     "WHERE email = ?1")                                                           \
+    X(USER_BY_ID, "SELECT id, email, name, password_hash, created_at FROM users WHERE id = ?1")    \
+    X(USER_DELETE, "DELETE FROM users WHERE id = ?1")
+
+typedef enum fixed_stmt {
+#define X(name, sql) ST_##name,
+    FIXED_STATEMENTS(X)
+#undef X
+        ST__COUNT
+} fixed_stmt_t;
+
+static const char *const fixed_sql[ST__COUNT] = {
+#define X(name, sql) sql,
+    FIXED_STATEMENTS(X)
+#undef X
+};
+
+typedef struct sqlite_store {
+    struct store base;
+    char *path;           /* file name, or the shared in-memory URI */
+    bool memory;          /* sqlite://:memory: */
+    sqlite3 *db;          /* migrations; keeps an in-memory database alive */
+    pthread_mutex_t lock; /* in-memory only: serialises every operation */
+} sqlite_store_t;
+
+typedef struct sqlite_worker {
+    struct store_worker base;
+    sqlite_store_t *store;
+    sqlite_conn_t conn;
+    sqlite3_stmt *fixed[ST__COUNT];
+} sqlite_worker_t;
+
+static const store_vtable_t sqlite_vtable;
+
+/* ---- statements and transactions --------------------------------------------- */
+
+static void worker_lock(sqlite_worker_t *w)
+{
+    if (w->store->memory)
+        pthread_mutex_lock(&w->store->lock);
+}
+
+static void worker_unlock(sqlite_worker_t *w)
+{
+    if (w->store->memory)
+        pthread_mutex_unlock(&w->store->lock);
+}
+
+/* The prepared statement `which`, prepared on first use; NULL with *rc set
+ * on failure. */
+static sqlite3_stmt *fixed(sqlite_worker_t *w, fixed_stmt_t which, int *rc)
+{
+    if (w->fixed[which] == NULL) {
+        *rc = sqlite3_prepare_v3(w->conn.db, fixed_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                                 &w->fixed[which], NULL);
+        if (*rc != SQLITE_OK)
+            return NULL;
+    }
+    return w->fixed[which];
+}
+
+/* Ready st for its next use; bound text was SQLITE_STATIC, so drop it. */
+static void stmt_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows; returns SQLITE_OK or the error. */
+static int exec_fixed(sqlite_worker_t *w, fixed_stmt_t which)
+{
+    int rc;
+    sqlite3_stmt *st = fixed(w, which, &rc);
+    if (st == NULL)
+        return rc;
+    rc = sqlite3_step(st);
+    stmt_done(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static void tx_rollback(sqlite_worker_t *w)
+{
+    /* An error may already have rolled the transaction back. */
+    if (!sqlite3_get_autocommit(w->conn.db)) {
+        int rc = exec_fixed(w, ST_ROLLBACK);
+        if (rc != SQLITE_OK)
+            store__sqlite_fail(w->conn.db, rc, "rollback");
+    }
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    /* A NULL pointer binds SQL NULL. The caller's strings outlive the step. */
+    sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static void bind_int_or_null(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v == 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, v);
+}
+
+static void bind_task(sqlite3_stmt *st, const store_task_t *t)
+{
+    bind_text(st, 1, t->user_id);
+    bind_text(st, 2, t->title);
+    bind_text(st, 3, t->description);
+    sqlite3_bind_int(st, 4, t->completed ? 1 : 0);
+    bind_text(st, 5, t->completed_at);
+    bind_int_or_null(st, 6, t->priority);
+    bind_text(st, 7, t->tags);
+    bind_text(st, 8, t->due_date);
+    bind_text(st, 9, t->due_time);
+    bind_text(st, 10, store__sqlite_recurrence_name(t->recurrence_pattern));
+    bind_int_or_null(st, 11, t->recurrence_day);
+    bind_text(st, 12, t->created_at);
+    bind_text(st, 13, t->updated_at);
+    bind_int_or_null(st, 14, t->successor_id);
+}
+
+/* A copy of t whose strings live in arena. */
+static store_task_t *task_dup(arena_t *arena, const store_task_t *t)
+{
+    store_task_t *c = arena_alloc(arena, sizeof(*c));
+    *c = *t;
+    c->user_id = arena_strdup(arena, t->user_id);
+    c->title = arena_strdup(arena, t->title);
+    c->description = arena_strdup(arena, t->description);
+    c->completed_at = arena_strdup(arena, t->completed_at);
+    c->tags = arena_strdup(arena, t->tags);
+    c->due_date = arena_strdup(arena, t->due_date);
+    c->due_time = arena_strdup(arena, t->due_time);
+    c->created_at = arena_strdup(arena, t->created_at);
+    c->updated_at = arena_strdup(arena, t->updated_at);
+    return c;
+}
+
+/* ---- task operations (the caller holds the worker lock) ------------------- */
+
+/* The task, or NULL with *status saying why (STORE_NOT_FOUND or a failure). */
+static store_task_t *task_select(sqlite_worker_t *w, arena_t *arena, const char *user_id,
+                                 int64_t id, store_status_t *status)
+{
+    int rc;
+    store_task_t *t = NULL;
+    sqlite3_stmt *st = fixed(w, ST_TASK_GET, &rc);
+    if (st == NULL) {
+        *status = store__sqlite_fail(w->conn.db, rc, "prepare task get");
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, user_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        t = arena_alloc(arena, sizeof(*t));
+        store__sqlite_read_task(st, arena, NULL, t);
+        *status = STORE_OK;
+    } else if (rc == SQLITE_DONE) {
+        *status = STORE_NOT_FOUND;
+    } else {
+        *status = store__sqlite_fail(w->conn.db, rc, "task get");
+    }
+    stmt_done(st);
+    return t;
+}
+
+/* Inserts t with parent_id (0: none) and returns its id in *id. */
+static store_status_t task_insert(sqlite_worker_t *w, const store_task_t *t, int64_t parent_id,
+                                  int64_t *id)
+{
+    int rc;
+    sqlite3_stmt *st = fixed(w, ST_TASK_INSERT, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare task insert");
+    bind_task(st, t);
+    bind_int_or_null(st, 15, parent_id);
+    rc = sqlite3_step(st);
+    stmt_done(st);
+    if (rc != SQLITE_DONE)
+        return store__sqlite_fail(w->conn.db, rc, "task insert");
+    *id = sqlite3_last_insert_rowid(w->conn.db);
+    return STORE_OK;
+}
+
+static store_status_t task_create(sqlite_worker_t *w, arena_t *arena, const store_task_t *t,
+                                  store_task_t **out)
+{
+    /* One INSERT in autocommit mode is one transaction. */
+    int64_t id = 0;
+    store_status_t status = task_insert(w, t, 0, &id);
+    if (status != STORE_OK)
+        return status;
+    *out = task_dup(arena, t);
+    (*out)->id = id;
+    return STORE_OK;
+}
+
+static store_status_t task_update(sqlite_worker_t *w, const store_task_t *t)
+{
+    int rc;
+    sqlite3_stmt *st = fixed(w, ST_TASK_UPDATE, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare task update");
+    bind_task(st, t);
+    sqlite3_bind_int64(st, 16, t->id);
+    rc = sqlite3_step(st);
+    stmt_done(st);
+    if (rc != SQLITE_DONE)
+        return store__sqlite_fail(w->conn.db, rc, "task update");
+    return STORE_OK;
+}
+
+static store_status_t task_modify(sqlite_worker_t *w, arena_t *arena, const char *user_id,
+                                  int64_t id, store_modify_fn fn, void *fn_ctx, store_task_t **out)
+{
+    int rc = exec_fixed(w, ST_BEGIN);
+    if (rc != SQLITE_OK)
+        return store__sqlite_fail(w->conn.db, rc, "begin");
+
+    store_status_t status;
+    store_task_t *cur = task_select(w, arena, user_id, id, &status);
+    if (cur == NULL)
+        goto rollback;
+
+    store_task_t *next = arena_alloc(arena, sizeof(*next));
+    *next = *cur;
+    store_task_t *successor = NULL;
+    int decision = fn(fn_ctx, arena, cur, next, &successor);
+    if (decision < 0) {
+        status = STORE_REJECTED;
+        goto rollback;
+    }
+    if (decision == STORE_MODIFY_NO_CHANGE) {
+        tx_rollback(w); /* nothing was written */
+        *out = cur;
+        return STORE_OK;
+    }
+    if (decision != STORE_MODIFY_WRITE) {
+        LOG_ERROR("sqlite: task modify: the modify function returned %d", decision);
+        status = STORE_ERROR;
+        goto rollback;
+    }
+
+    next->id = cur->id;
+    next->user_id = cur->user_id;
+    next->created_at = cur->created_at;
+    if (successor != NULL) {
+        successor->user_id = cur->user_id; /* never anyone else's */
+        status = task_insert(w, successor, cur->id, &successor->id);
+        if (status != STORE_OK)
+            goto rollback;
+        next->successor_id = successor->id;
+    }
+    status = task_update(w, next);
+    if (status != STORE_OK)
+        goto rollback;
+    rc = exec_fixed(w, ST_COMMIT);
+    if (rc != SQLITE_OK) {
+        status = store__sqlite_fail(w->conn.db, rc, "commit");
+        goto rollback;
+    }
+    *out = task_dup(arena, next);
+    return STORE_OK;
+
+rollback:
+    tx_rollback(w);
+    return status;
+}
+
+static store_status_t task_delete(sqlite_worker_t *w, const char *user_id, int64_t id)
+{
+    int rc;
+    sqlite3_stmt *st = fixed(w, ST_TASK_DELETE, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare task delete");
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, user_id);
+    rc = sqlite3_step(st);
+    stmt_done(st);
+    if (rc != SQLITE_DONE)
+        return store__sqlite_fail(w->conn.db, rc, "task delete");
+    return sqlite3_changes(w->conn.db) > 0 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+/* ---- user operations ------------------------------------------------------------ */
+
+static store_status_t user_insert(sqlite_worker_t *w, arena_t *arena, const store_user_t *u,
+                                  store_user_t **out)
+{
+    int rc;
+    sqlite3_stmt *st = fixed(w, ST_USER_INSERT, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare user insert");
+    bind_text(st, 1, u->id);
+    bind_text(st, 2, u->email);
+    bind_text(st, 3, u->name);
+    bind_text(st, 4, u->password_hash);
+    bind_text(st, 5, u->created_at);
+    rc = sqlite3_step(st);
+    stmt_done(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return STORE_CONFLICT; /* email is the table's only UNIQUE key */
+    if (rc != SQLITE_DONE)
+        return store__sqlite_fail(w->conn.db, rc, "user insert");
+    store_user_t *c = arena_alloc(arena, sizeof(*c));
+    c->id = arena_strdup(arena, u->id);
+    c->email = arena_strdup(arena, u->email);
+    c->name = arena_strdup(arena, u->name);
+    c->password_hash = arena_strdup(arena, u->password_hash);
+    c->created_at = arena_strdup(arena, u->created_at);
+    *out = c;
+    return STORE_OK;
+}
+
+static const char *column_dup(arena_t *arena, sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    if (s == NULL)
+        return NULL;
+    return arena_strndup(arena, (const char *)s, (size_t)sqlite3_column_bytes(st, col));
+}
+
+static store_status_t user_select(sqlite_worker_t *w, arena_t *arena, fixed_stmt_t which,
+                                  const char *key, store_user_t **out)
+{
+    int rc;
+    sqlite3_stmt *st = fixed(w, which, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare user get");
+    bind_text(st, 1, key);
+    rc = sqlite3_step(st);
+    store_status_t status = STORE_OK;
+    if (rc == SQLITE_ROW) {
+        store_user_t *u = arena_alloc(arena, sizeof(*u));
+        u->id = column_dup(arena, st, 0);
+        u->email = column_dup(arena, st, 1);
+        u->name = column_dup(arena, st, 2);
+        u->password_hash = column_dup(arena, st, 3);
+        u->created_at = column_dup(arena, st, 4);
+        *out = u;
+    } else if (rc == SQLITE_DONE) {
+        status = STORE_NOT_FOUND;
+    } else {
+        status = store__sqlite_fail(w->conn.db, rc, "user get");
+    }
+    stmt_done(st);
+    return status;
+}
+
+static store_status_t user_delete(sqlite_worker_t *w, const char *id)
+{
+    /* One DELETE in autocommit mode: the trigger deletes the user's tasks in
+     * the same transaction. */
+    int rc;
+    sqlite3_stmt *st = fixed(w, ST_USER_DELETE, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare user delete");
+    bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    stmt_done(st);
+    if (rc != SQLITE_DONE)
+        return store__sqlite_fail(w->conn.db, rc, "user delete");
+    /* sqlite3_changes() leaves out changes made by triggers. */
+    return sqlite3_changes(w->conn.db) > 0 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+/* ---- the vtable ------------------------------------------------------------------- */
+
+#define WORKER(base) ((sqlite_worker_t *)(base))
+
+static void sq_ping(store_worker_t *base, store_cb cb, void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    int rc = SQLITE_ERROR;
+    sqlite3_stmt *st = fixed(w, ST_PING, &rc);
+    if (st != NULL) {
+        rc = sqlite3_step(st);
+        stmt_done(st);
+    }
+    worker_unlock(w);
+    /* Whatever stops SELECT 1 means the database does not answer. */
+    if (rc != SQLITE_ROW) {
+        LOG_WARN("sqlite: ping: %s", sqlite3_errstr(rc));
+        res.status = STORE_UNAVAILABLE;
+    }
+    cb(ctx, &res);
+}
+
+static void sq_task_list(store_worker_t *base, arena_t *arena, const char *user_id,
+                         const store_task_query_t *q, store_cb cb, void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    /* One read transaction, so that the page and the count agree. */
+    int rc = exec_fixed(w, ST_BEGIN_READ);
+    if (rc != SQLITE_OK) {
+        res.status = store__sqlite_fail(w->conn.db, rc, "begin");
+    } else {
+        res.status = store__sqlite_list(&w->conn, arena, user_id, q, &res);
+        if (res.status == STORE_OK && (rc = exec_fixed(w, ST_COMMIT)) != SQLITE_OK)
+            res.status = store__sqlite_fail(w->conn.db, rc, "commit");
+        if (res.status != STORE_OK)
+            tx_rollback(w);
+    }
+    worker_unlock(w);
+    cb(ctx, &res);
+}
+
+static void sq_task_get(store_worker_t *base, arena_t *arena, const char *user_id, int64_t id,
+                        store_cb cb, void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    res.task = task_select(w, arena, user_id, id, &res.status);
+    worker_unlock(w);
+    cb(ctx, &res);
+}
+
+static void sq_task_create(store_worker_t *base, arena_t *arena, const store_task_t *t, store_cb cb,
+                           void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    res.status = task_create(w, arena, t, &res.task);
+    worker_unlock(w);
+    cb(ctx, &res);
+}
+
+static void sq_task_modify(store_worker_t *base, arena_t *arena, const char *user_id, int64_t id,
+                           store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    res.status = task_modify(w, arena, user_id, id, fn, fn_ctx, &res.task);
+    worker_unlock(w);
+    cb(ctx, &res);
+}
+
+static void sq_task_delete(store_worker_t *base, const char *user_id, int64_t id, store_cb cb,
+                           void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    res.status = task_delete(w, user_id, id);
+    worker_unlock(w);
+    cb(ctx, &res);
+}
+
+static void sq_user_create(store_worker_t *base, arena_t *arena, const store_user_t *u, store_cb cb,
+                           void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    res.status = user_insert(w, arena, u, &res.user);
+    worker_unlock(w);
+    cb(ctx, &res);
+}
+
+static void sq_user_get_by_email(store_worker_t *base, arena_t *arena, const char *email,
+                                 store_cb cb, void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    res.status = user_select(w, arena, ST_USER_BY_EMAIL, email, &res.user);
+    worker_unlock(w);
+    cb(ctx, &res);
+}
+
+static void sq_user_get(store_worker_t *base, arena_t *arena, const char *id, store_cb cb,
+                        void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    res.status = user_select(w, arena, ST_USER_BY_ID, id, &res.user);
+    worker_unlock(w);
+    cb(ctx, &res);
+}
+
+static void sq_user_delete(store_worker_t *base, const char *id, store_cb cb, void *ctx)
+{
+    sqlite_worker_t *w = WORKER(base);
+    store_result_t res = {0};
+    worker_lock(w);
+    res.status = user_delete(w, id);
+    worker_unlock(w);
+    cb(ctx, &res);
+}
+
+static int sq_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out)
+{
+    (void)loop; /* SQLite answers synchronously: no loop needed */
+    sqlite_store_t *s = (sqlite_store_t *)base;
+    sqlite_worker_t *w = xcalloc(1, sizeof(*w));
+    char err[512];
+    w->base.vt = &sqlite_vtable;
+    w->store = s;
+    *out = NULL;
+    worker_lock(w);
+    int rc = store__sqlite_connect(s->path, s->memory, &w->conn.db, err, sizeof(err));
+    worker_unlock(w);
+    if (rc < 0) {
+        LOG_ERROR("sqlite: %s", err);
+        free(w);
+        return STORE_UNAVAILABLE;
+    }
+    *out = &w->base;
+    return 0;
+}
+
+static void sq_worker_free(store_worker_t *base)
+{
+    sqlite_worker_t *w = WORKER(base);
+    worker_lock(w);
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(w->fixed[i]);
+    store__sqlite_list_dispose(&w->conn);
+    sqlite3_close(w->conn.db);
+    worker_unlock(w);
+    free(w);
+}
+
+static void sq_worker_stats(const store_worker_t *base, store_pool_stats_t *out)
+{
+    const sqlite_worker_t *w = (const sqlite_worker_t *)base;
+    /* One connection, busy only inside a call. */
+    out->size = 1;
+    out->in_use = 0;
+    out->waiting = 0;
+    out->connected = w->conn.db != NULL;
+}
+
+static void sq_close(store_t *base)
+{
+    sqlite_store_t *s = (sqlite_store_t *)base;
+    sqlite3_close(s->db);
+    if (s->memory)
+        pthread_mutex_destroy(&s->lock);
+    free(s->path);
+    free(s);
+}
+
+static const store_vtable_t sqlite_vtable = {
+    .name = "sqlite",
+    .close = sq_close,
+    .worker_new = sq_worker_new,
+    .worker_free = sq_worker_free,
+    .worker_stats = sq_worker_stats,
+    .ping = sq_ping,
+    .task_list = sq_task_list,
+    .task_get = sq_task_get,
+    .task_create = sq_task_create,
+    .task_modify = sq_task_modify,
+    .task_delete = sq_task_delete,
+    .user_create = sq_user_create,
+    .user_get_by_email = sq_user_get_by_email,
+    .user_get = sq_user_get,
+    .user_delete = sq_user_delete,
+};
+
+/* ---- opening ---------------------------------------------------------------------- */
+
+/* Applies pending migrations, or checks there are none. */
+static int migrate_on_open(sqlite_store_t *s, bool apply, char *err, size_t errlen)
+{
+    migrate_driver_t d;
+    migrate__sqlite_driver(s->db, &d);
+    if (apply)
+        return migrate_run(&d, migrations_sqlite, migrations_sqlite_count, MIGRATE_UP, 0, NULL, err,
+                           errlen);
+    int pending = 0;
+    if (migrate_pending(&d, migrations_sqlite, migrations_sqlite_count, &pending, err, errlen) < 0)
+        return -1;
+    if (pending > 0) {
+        snprintf(err, errlen,
+                 "the database schema is out of date (%d migration%s pending): run "
+                 "`todo-server migrate up` or set MIGRATE_ON_START=true",
+                 pending, pending == 1 ? "" : "s");
+        return -1;
+    }
+    return 0;
+}
+
+int store__sqlite_open(const char *url, const store_options_t *opts, store_t **out, char *err,
+                       size_t errlen)
+{
+    char path[PATH_BUF];
+    *out = NULL;
+    if (store__sqlite_path(url, path, sizeof(path), err, errlen) < 0)
+        return STORE_ERROR;
+
+    sqlite_store_t *s = xcalloc(1, sizeof(*s));
+    s->base.vt = &sqlite_vtable;
+    if (strcmp(path, ":memory:") == 0) {
+        static atomic_uint seq;
+        char uri[128];
+        snprintf(uri, sizeof(uri), "file:todo-mem-%ld-%u?mode=memory&cache=shared", (long)getpid(),
+                 atomic_fetch_add(&seq, 1));
+        s->path = xstrdup(uri);
+        s->memory = true;
+        pthread_mutex_init(&s->lock, NULL);
+    } else {
+        s->path = xstrdup(path);
+    }
+
+    int status = STORE_UNAVAILABLE;
+    if (store__sqlite_connect(s->path, s->memory, &s->db, err, errlen) < 0)
+        goto fail;
+    status = STORE_ERROR;
+    if (migrate_on_open(s, opts != NULL && opts->migrate_on_start, err, errlen) < 0)
+        goto fail;
+    *out = &s->base;
+    return 0;
+fail:
+    sq_close(&s->base);
+    return status;
+}
