@@ -2,7 +2,14 @@
  * Allow, authentication and the OpenAPI document. */
 #include "app.h"
 
+#include <stddef.h>
+
+#include "auth/jwt.h"
+#include "http/docs.h"
+#include "http/metrics.h"
 #include "http/ops.h"
+#include "schema/openapi.h"
+#include "tasks/task_model.h"
 #include "tasks/tasks.h"
 
 static const int E_TASK_READ[] = {400, 401, 403, 404, 503, 0};
@@ -10,6 +17,7 @@ static const int E_TASK_WRITE[] = {400, 401, 403, 404, 413, 415, 422, 503, 0};
 static const int E_TASK_CREATE[] = {400, 401, 403, 413, 415, 422, 503, 0};
 static const int E_LIST[] = {400, 401, 403, 503, 0};
 static const int E_READY[] = {503, 0};
+static const int E_ASSET[] = {404, 0};
 
 #define AUTH_USER (ROUTE_AUTH | ROUTE_PATH_USER)
 
@@ -21,6 +29,27 @@ const route_t app_routes[] = {
      .errors = E_READY, .summary = "Readiness",
      .description = "200 when the database answers, 503 otherwise.", .tag = "operations",
      .operation_id = "ready"},
+    {.method = "GET", .pattern = "/metrics", .handler = metrics_handle, .status = 200,
+     .summary = "Prometheus metrics",
+     .description = "Requests by route template and status, a latency histogram, open "
+                    "connections, database pool use, build and process facts (Prometheus text "
+                    "format 0.0.4). No auth: keep it off the public network.",
+     .tag = "operations", .operation_id = "metrics", .media_type = "text/plain; version=0.0.4"},
+    {.method = "GET", .pattern = "/openapi.json", .handler = docs_handle_openapi, .status = 200,
+     .summary = "OpenAPI document",
+     .description = "This document: OpenAPI 3.1, generated from the route and field tables "
+                    "that drive routing and validation.",
+     .tag = "operations", .operation_id = "openapi"},
+    {.method = "GET", .pattern = "/docs", .handler = docs_handle_page, .status = 200,
+     .summary = "Interactive API documentation",
+     .description = "Swagger UI for /openapi.json. Its scripts come from DOCS_ASSETS_URL (a "
+                    "CDN), or from this server when DOCS_ASSETS_DIR is set.",
+     .tag = "operations", .operation_id = "docs", .media_type = "text/html"},
+    {.method = "GET", .pattern = "/docs/assets/{file}", .handler = docs_handle_asset,
+     .status = 200, .errors = E_ASSET, .summary = "Swagger UI files",
+     .description = "The stylesheet, script and icon of the /docs page, when DOCS_ASSETS_DIR "
+                    "is set (404 otherwise).",
+     .tag = "operations", .operation_id = "docsAsset", .media_type = "*/*"},
 
     {.method = "GET", .pattern = "/api/{user_id}/tasks", .handler = tasks_handle_list,
      .flags = AUTH_USER, .status = 200, .query = &task_query_schema, .response = &task_schema,
@@ -57,3 +86,58 @@ const route_t app_routes[] = {
 };
 
 const size_t app_routes_count = sizeof(app_routes) / sizeof(app_routes[0]);
+
+/* ---- the OpenAPI document -------------------------------------------------- */
+
+static const openapi_tag_t api_tags[] = {
+    {"tasks", "A user's tasks: list with filters, create, read, replace, update, complete, "
+              "delete."},
+    {"auth", "Built-in accounts: register, log in, and who the token belongs to."},
+    {"operations", "Health, readiness, metrics and this documentation."},
+};
+
+static const schema_field_t user_id_param = {
+    .name = "user_id",
+    .type = SCHEMA_STRING,
+    .ctype = SCHEMA_C_STR,
+    .flags = SCHEMA_REQUIRED,
+    .min_length = 1,
+    .max_length = JWT_MAX_SUB,
+    .description = "The user's id: it must be exactly the subject (sub) of the bearer token, "
+                   "else the answer is 403.",
+    .example = "\"u_8f2k\""};
+
+static const schema_field_t file_param = {
+    .name = "file",
+    .type = SCHEMA_ENUM,
+    .ctype = SCHEMA_C_INT,
+    .flags = SCHEMA_REQUIRED,
+    .choices = docs_asset_names,
+    .description = "One of Swagger UI's files.",
+    .example = "\"swagger-ui.css\"",
+};
+
+void app_openapi_write(buf_t *out)
+{
+    const openapi_path_param_t params[] = {
+        {&user_id_param, "^[A-Za-z0-9._-]+$"},
+        {schema_field_find(&task_path_schema, "id", NULL), NULL},
+        {&file_param, NULL},
+    };
+    const openapi_info_t info = {
+        .title = "todo-server",
+        .version = TODO_VERSION,
+        .description =
+            "A multi-user todo REST API. Every route under /api/ except register and login "
+            "needs `Authorization: Bearer <JWT>`, and a path's `{user_id}` must be the token's "
+            "subject. Bodies are JSON; every error has the `Error` body, whose `errors` lists "
+            "every problem found with a field name and a code. Every response carries "
+            "`X-Request-ID`.",
+        .license = "MIT",
+        .tags = api_tags,
+        .n_tags = sizeof(api_tags) / sizeof(api_tags[0]),
+        .path_params = params,
+        .n_path_params = sizeof(params) / sizeof(params[0]),
+    };
+    openapi_write(out, app_routes, app_routes_count, &info);
+}

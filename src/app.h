@@ -4,10 +4,15 @@
 
 #include <stddef.h>
 
+#include "core/buf.h"
 #include "http/api.h"
 
 /** Every route the server answers, in one const table. */
 extern const route_t app_routes[];
 extern const size_t app_routes_count;
+
+/** Appends the OpenAPI 3.1 document of app_routes (src/schema/openapi.h),
+ *  with the application's title, tags and path parameters. */
+void app_openapi_write(buf_t *out);
 
 #endif

@@ -31,6 +31,8 @@ typedef struct settings {
     long max_body_bytes;       /* MAX_BODY_BYTES, default 65536 */
     const char *docs_assets_url; /* DOCS_ASSETS_URL: where /docs loads its
                                     scripts from; default a CDN */
+    const char *docs_assets_dir; /* DOCS_ASSETS_DIR: Swagger UI's files served
+                                    from here instead (offline), or NULL */
 } settings_t;
 
 /** Fills s from the environment, then from --name=value / --name value

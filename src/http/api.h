@@ -53,6 +53,7 @@ typedef struct route {
     const char *description;
     const char *tag;              /* OpenAPI tag: "tasks", "auth", "operations" */
     const char *operation_id;
+    const char *media_type;       /* success body's type when not JSON ("text/html"); NULL: JSON */
 } route_t;
 
 enum { API_MAX_PATH_PARAMS = 4 };

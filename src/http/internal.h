@@ -1,0 +1,122 @@
+/* Private to src/http/: the server, its workers and the request behind an
+ * api_req_t. Nothing outside this folder includes it. */
+#ifndef TODO_HTTP_INTERNAL_H
+#define TODO_HTTP_INTERNAL_H
+
+#include <h2o.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "core/settings.h"
+#include "http/api.h"
+#include "http/cors.h"
+#include "http/parse.h"
+#include "http/router.h"
+#include "http/server.h"
+
+typedef struct http_server http_server_t;
+typedef struct http_offload_pool http_offload_pool_t;
+
+/** One event-loop thread: its h2o context, listener and database handle. */
+typedef struct http_worker {
+    http_server_t *server;
+    int index;
+    pthread_t thread;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    int listen_fd;          /* owned until wrapped in `listener` */
+    h2o_socket_t *listener; /* NULL once closed */
+    store_worker_t *store;
+    h2o_multithread_receiver_t control; /* shutdown requests from the main thread */
+    h2o_multithread_receiver_t offload; /* finished offloaded jobs */
+    h2o_multithread_message_t stop_msg; /* the one message `control` gets */
+    h2o_timeout_entry_t accept_resume;  /* accepting paused after EMFILE */
+    bool stopping;
+    uint64_t stop_deadline;   /* h2o_now() ms after which requests in flight are cut */
+    size_t live_requests;     /* api requests not yet freed */
+    size_t offload_pending;   /* jobs sent to the pool, not yet back */
+    h2o_req_t *own_response;  /* the request our code is answering right now */
+    arena_t *spare_arenas[8]; /* reset arenas kept for the next requests */
+    size_t n_spare_arenas;
+} http_worker_t;
+
+/** The process-wide server state. */
+struct http_server {
+    server_config_t cfg;
+    const settings_t *settings;
+    h2o_globalconf_t globalconf;
+    router_t *router;
+    cors_t *cors;
+    http_offload_pool_t *offload;
+    http_worker_t *workers;
+    size_t n_workers;
+    /* startup handshake between the main thread and the workers */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t n_started;
+    bool start_failed;
+    bool stop_sent; /* every worker has been sent its stop message */
+};
+
+/** The request behind an api_req_t (which is its first member). It is freed
+ *  when both the handler side (after its answer) and h2o (when it disposes
+ *  the request) have let go. */
+/** A header added by api_add_header (strings in the request's arena). */
+typedef struct http_header {
+    struct http_header *next;
+    const char *name;
+    const char *value;
+} http_header_t;
+
+typedef struct http_req {
+    api_req_t api;
+    h2o_req_t *h2o; /* NULL once h2o disposed of the request */
+    http_worker_t *worker;
+    int refs; /* 2: the handler side and h2o */
+    bool responded;
+    bool auth_pending; /* waiting for api_auth_done */
+    cors_decision_t cors;
+    const char *origin;     /* the request's Origin (in the arena) when allowed */
+    http_header_t *headers; /* added by api_add_header, in order */
+    http_header_t *headers_tail;
+    struct timeval started_at; /* for the access log */
+} http_req_t;
+
+/** Lets go of one side's hold on hr; the last one frees it (request.c). */
+void http__req_release(http_req_t *hr);
+/** The client's X-Request-ID when it is sane, else a new one; written into
+ *  buf, which is returned (request.c). */
+const char *http__request_id_of(h2o_req_t *req, char buf[HTTP_REQUEST_ID_MAX + 1]);
+/** Writes 32 random hex digits and a NUL (request.c). */
+void http__request_id_new(char out[33]);
+/** The peer's numeric address written into buf (n >= INET6_ADDRSTRLEN), or
+ *  "-" (request.c). */
+const char *http__client_addr(h2o_req_t *req, char *buf, size_t n);
+/** Writes one access-log line (respond.c). */
+void http__access_log(const char *request_id, const char *method, size_t method_len,
+                      const char *path, size_t path_len, int status, size_t bytes,
+                      const struct timeval *started_at, const char *client);
+
+/** Per-connection-thread handling of one h2o request (request.c). */
+int http__on_request(h2o_handler_t *self, h2o_req_t *req);
+/** The filter that gives h2o's own error answers (413 for huge bodies, 400
+ *  for broken chunked encoding) our JSON body and headers (request.c). */
+void http__on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot);
+
+/** Starts the shared blocking-work pool with n threads (offload.c). */
+http_offload_pool_t *http__offload_new(int n);
+/** Stops the pool after finishing the queued jobs; NULL is fine. */
+void http__offload_free(http_offload_pool_t *p);
+/** Receives finished jobs on a worker's thread (offload.c). */
+void http__offload_on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+
+/** The worker that runs the h2o context ctx. */
+static inline http_worker_t *http__worker_of(h2o_context_t *ctx)
+{
+    return H2O_STRUCT_FROM_MEMBER(http_worker_t, ctx, ctx);
+}
+
+#endif

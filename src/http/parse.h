@@ -1,0 +1,47 @@
+/* Small pure parsers for the pieces of a request that come from the client:
+ * query strings, percent-encoded path segments, X-Request-ID, Content-Type
+ * and Authorization. No I/O and no h2o, so they are easy to test and fuzz. */
+#ifndef TODO_HTTP_PARSE_H
+#define TODO_HTTP_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/arena.h"
+
+/** Longest X-Request-ID echoed back. */
+enum { HTTP_REQUEST_ID_MAX = 128 };
+
+/** Percent-decodes n bytes of s into the arena ('+' becomes a space when
+ *  plus_is_space). When s holds an invalid escape, or decodes to bytes that
+ *  are not valid UTF-8 or contain NUL, returns the text undecoded instead,
+ *  with bytes outside printable ASCII written as %XX, so the result is always
+ *  a NUL-terminated string a handler can reject as invalid. */
+const char *http_percent_decode(arena_t *arena, const char *s, size_t n, bool plus_is_space);
+
+/** The first value of parameter name in a raw query string (without '?'),
+ *  decoded by http_percent_decode; "" for a bare "name" or "name=";
+ *  NULL when absent. Names are compared after decoding. */
+const char *http_query_get(arena_t *arena, const char *query, size_t len, const char *name);
+
+/** True when s (n bytes) is a client request id we echo: 1-128 characters
+ *  of [A-Za-z0-9._:-]. */
+bool http_request_id_is_valid(const char *s, size_t n);
+
+/** True when a Content-Type value names application/json (case-insensitive,
+ *  parameters such as "; charset=utf-8" allowed). */
+bool http_content_type_is_json(const char *s, size_t n);
+
+/** Extracts the token of an "Authorization: Bearer <token>" value (scheme
+ *  case-insensitive, one or more spaces, then a non-empty token without
+ *  spaces). Returns 0 and sets *tok and *tok_len, or -1 when malformed. */
+int http_bearer_token(const char *s, size_t n, const char **tok, size_t *tok_len);
+
+/** Copies n bytes of s into the arena with every byte outside printable
+ *  ASCII (and space) written as %XX: safe for logs and JSON. */
+const char *http_escape_nonprintable(arena_t *arena, const char *s, size_t n);
+
+/** True when n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
+bool http_utf8_is_valid(const char *s, size_t n);
+
+#endif
