@@ -11,6 +11,7 @@
 #include "schema/openapi.h"
 #include "tasks/task_model.h"
 #include "tasks/tasks.h"
+#include "users/users.h"
 
 static const int E_TASK_READ[] = {400, 401, 403, 404, 503, 0};
 static const int E_TASK_WRITE[] = {400, 401, 403, 404, 413, 415, 422, 503, 0};
@@ -18,6 +19,9 @@ static const int E_TASK_CREATE[] = {400, 401, 403, 413, 415, 422, 503, 0};
 static const int E_LIST[] = {400, 401, 403, 503, 0};
 static const int E_READY[] = {503, 0};
 static const int E_ASSET[] = {404, 0};
+static const int E_REGISTER[] = {400, 409, 413, 415, 503, 0};
+static const int E_LOGIN[] = {400, 401, 413, 415, 429, 503, 0};
+static const int E_ME[] = {401, 503, 0};
 
 #define AUTH_USER (ROUTE_AUTH | ROUTE_PATH_USER)
 
@@ -50,6 +54,25 @@ const route_t app_routes[] = {
      .description = "The stylesheet, script and icon of the /docs page, when DOCS_ASSETS_DIR "
                     "is set (404 otherwise).",
      .tag = "operations", .operation_id = "docsAsset", .media_type = "*/*"},
+
+    {.method = "POST", .pattern = "/api/auth/register", .handler = users_handle_register,
+     .flags = ROUTE_BODY_JSON, .status = 201, .request = &users_register_schema,
+     .response = &users_auth_schema, .errors = E_REGISTER, .summary = "Create an account",
+     .description = "Creates a built-in account and answers with it and a bearer token "
+                    "(Location: /api/auth/me); 409 when the email is taken.",
+     .tag = "auth", .operation_id = "register"},
+    {.method = "POST", .pattern = "/api/auth/login", .handler = users_handle_login,
+     .flags = ROUTE_BODY_JSON, .status = 200, .request = &users_login_schema,
+     .response = &users_auth_schema, .errors = E_LOGIN, .summary = "Log in",
+     .description = "Answers with the account and a bearer token. 401 \"Invalid email or "
+                    "password\" whether or not the email exists; 429 with Retry-After after 10 "
+                    "failures for one email or 100 from one address within 15 minutes.",
+     .tag = "auth", .operation_id = "login"},
+    {.method = "GET", .pattern = "/api/auth/me", .handler = users_handle_me, .flags = ROUTE_AUTH,
+     .status = 200, .response = &user_schema, .errors = E_ME, .summary = "The current user",
+     .description = "The token's user; for a front-end user without an account here, built "
+                    "from the token (email from its claim, name and created_at null).",
+     .tag = "auth", .operation_id = "getMe"},
 
     {.method = "GET", .pattern = "/api/{user_id}/tasks", .handler = tasks_handle_list,
      .flags = AUTH_USER, .status = 200, .query = &task_query_schema, .response = &task_schema,

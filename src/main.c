@@ -20,6 +20,7 @@
 #include "http/server.h"
 #include "store/migrate.h"
 #include "store/store.h"
+#include "users/users.h"
 
 #ifndef TODO_VERSION
 #define TODO_VERSION "dev"
@@ -127,6 +128,10 @@ static int cmd_serve(settings_t *s)
         LOG_ERROR("authentication: %s", err);
         goto out;
     }
+    if (users_init(auth) != 0) {
+        LOG_ERROR("accounts: libsodium failed to initialise");
+        goto out;
+    }
     /* The document never changes: made once, served from memory. */
     app_openapi_write(&doc);
     if (docs_init("todo-server", doc.data, doc.len, s->docs_assets_url, s->docs_assets_dir, err,
@@ -159,6 +164,7 @@ out:
     docs_dispose();
     buf_dispose(&doc);
     store_close(store);
+    users_shutdown();
     auth_free(auth);
     if (s->secret_generated) {
         s->secret = NULL; /* it lived in this function's frame */
