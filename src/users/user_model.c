@@ -149,10 +149,13 @@ static const schema_field_t answer_fields[] = {
 
 const schema_t users_auth_schema = {
     .name = "AuthToken",
-    .description = "A token for a built-in account, next to the account itself in \"user\".",
+    .description = "A built-in account and a bearer token for it.",
     .fields = answer_fields,
     .n_fields = sizeof(answer_fields) / sizeof(answer_fields[0]),
     .mode = SCHEMA_MODE_RESPONSE,
+    .embed_name = "user",
+    .embed = &user_schema,
+    .embed_offset = offsetof(users_auth_answer_t, user),
 };
 
 bool users_email_valid(const char *email)
@@ -183,14 +186,7 @@ void users_encode_user(const store_user_t *u, buf_t *out)
     schema_encode(&user_schema, u, out);
 }
 
-void users_encode_auth(const store_user_t *u, const users_auth_answer_t *a, buf_t *out)
+void users_encode_auth(const users_auth_answer_t *a, buf_t *out)
 {
-    buf_puts(out, "{\"user\":");
-    users_encode_user(u, out);
-    /* The token part, from its own table, spliced in without its braces. */
-    buf_t part = BUF_INIT;
-    schema_encode(&users_auth_schema, a, &part);
-    buf_putc(out, ',');
-    buf_append(out, part.data + 1, part.len - 1);
-    buf_dispose(&part);
+    schema_encode(&users_auth_schema, a, out);
 }

@@ -25,6 +25,7 @@ typedef struct users_login_body {
 
 /** The token part of an auth answer (users_auth_schema). */
 typedef struct users_auth_answer {
+    const store_user_t *user;
     const char *token;
     int token_type;         /* always USERS_TOKEN_BEARER */
     const char *expires_at; /* "YYYY-MM-DDTHH:MM:SSZ" */
@@ -45,6 +46,6 @@ char *users_email_fold(arena_t *arena, const char *email);
 void users_encode_user(const store_user_t *u, buf_t *out);
 
 /** Appends {"user": User, "token", "token_type": "bearer", "expires_at"}. */
-void users_encode_auth(const store_user_t *u, const users_auth_answer_t *a, buf_t *out);
+void users_encode_auth(const users_auth_answer_t *a, buf_t *out);
 
 #endif

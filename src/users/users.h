@@ -51,9 +51,8 @@ extern const struct schema user_schema;
 extern const struct schema users_register_schema;
 /** Body of login: {"email","password"}. */
 extern const struct schema users_login_schema;
-/** The answer of register and login besides its "user" member:
- *  {"token","token_type","expires_at"}. The engine has no nested objects
- *  yet; "user" (a User) is written by the handlers. */
+/** The answer of register and login: {"user": User, "token", "token_type",
+ *  "expires_at"}. */
 extern const struct schema users_auth_schema;
 
 #endif

@@ -62,12 +62,12 @@ static const char *stamp_of(arena_t *arena, time_t t)
 /* Answers status with the user and a fresh token for it. */
 static void respond_with_token(api_req_t *r, int status, const store_user_t *u)
 {
-    users_auth_answer_t a = {.token_type = USERS_TOKEN_BEARER};
+    users_auth_answer_t a = {.user = u, .token_type = USERS_TOKEN_BEARER};
     long long exp = 0;
     auth_issue_token(users.auth, u->id, u->email, 0, r->arena, &a.token, &exp);
     a.expires_at = stamp_of(r->arena, (time_t)exp);
     buf_t b = BUF_INIT;
-    users_encode_auth(u, &a, &b);
+    users_encode_auth(&a, &b);
     api_respond_json(r, status, b.data, b.len);
     buf_dispose(&b);
 }

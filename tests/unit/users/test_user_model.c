@@ -70,10 +70,12 @@ static void test_encode_auth_shape(void **state)
                       .name = NULL,
                       .password_hash = "$argon2id$secret",
                       .created_at = "2025-12-10T10:05:00Z"};
-    users_auth_answer_t ans = {
-        .token = "t.o.k", .token_type = USERS_TOKEN_BEARER, .expires_at = "2025-12-17T10:05:00Z"};
+    users_auth_answer_t ans = {.user = &u,
+                               .token = "t.o.k",
+                               .token_type = USERS_TOKEN_BEARER,
+                               .expires_at = "2025-12-17T10:05:00Z"};
     buf_t b = BUF_INIT;
-    users_encode_auth(&u, &ans, &b);
+    users_encode_auth(&ans, &b);
     json_t *j = json_loads(b.data, JSON_REJECT_DUPLICATES, NULL);
     assert_non_null(j);
     assert_int_equal(json_object_size(j), 4);

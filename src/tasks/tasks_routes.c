@@ -1,0 +1,257 @@
+/* The task routes: read the request (path, query, body) with the field
+ * tables, hand the store a valid record or a modify callback, and answer.
+ * API.md's order holds: 400 (every field and path problem at once), then
+ * 404 (from the store), then 422 (rules across fields, checked on the task
+ * as it would be stored). Store calls are asynchronous in shape, so every
+ * handler ends right after starting one and continues in its callback. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "schema/date.h"
+#include "tasks/task_model.h"
+#include "tasks/task_rules.h"
+#include "tasks/tasks.h"
+
+/* The clock; unit tests that include this file may point it elsewhere. */
+static time_t (*tasks_clock)(time_t *) = time;
+
+static const char *const TASK_NOT_FOUND = "Task not found";
+
+/* The request's one timestamp ("now", in r's arena) and its UTC date. */
+static const char *stamp_take(api_req_t *r, date_t *today)
+{
+    char *now = arena_alloc(r->arena, DATE_STAMP_STR_SIZE);
+    date_utc_now(tasks_clock(NULL), now, today);
+    return now;
+}
+
+static const char *owner(const api_req_t *r)
+{
+    if (r->principal.sub != NULL)
+        return r->principal.sub;
+    return api_param(r, "user_id");
+}
+
+static const char *path_get(void *ctx, const char *name)
+{
+    return api_param(ctx, name);
+}
+
+static const char *query_get(void *ctx, const char *name)
+{
+    return api_query(ctx, name);
+}
+
+/* Decodes {id} into *id; problems go to err as "path.id". */
+static size_t parse_id(api_req_t *r, int64_t *id, api_error_t *err)
+{
+    task_path_t p = {0};
+    size_t n =
+        schema_decode_params(&task_path_schema, path_get, r, &p, NULL, r->arena, "path.", err);
+    *id = p.id;
+    return n;
+}
+
+static void respond_task(api_req_t *r, int status, const store_task_t *t)
+{
+    buf_t b = BUF_INIT;
+    task_encode(t, &b);
+    api_respond_json(r, status, b.data, b.len);
+    buf_dispose(&b);
+}
+
+/* A store failure other than "not found" for this route. */
+static void respond_failure(api_req_t *r, store_status_t status)
+{
+    if (status == STORE_NOT_FOUND)
+        api_respond_err(r, API_ERR_NOT_FOUND, TASK_NOT_FOUND);
+    else
+        api_respond_store_error(r, status);
+}
+
+/* ---- list -------------------------------------------------------------------- */
+
+static void on_listed(void *ctx, const store_result_t *res)
+{
+    api_req_t *r = ctx;
+    if (res->status != STORE_OK) {
+        api_respond_store_error(r, res->status);
+        return;
+    }
+    char total[24];
+    snprintf(total, sizeof(total), "%" PRId64, res->total);
+    api_add_header(r, "X-Total-Count", total);
+    buf_t b = BUF_INIT;
+    task_encode_list(res->tasks, res->n_tasks, &b);
+    api_respond_json(r, 200, b.data, b.len);
+    buf_dispose(&b);
+}
+
+void tasks_handle_list(api_req_t *r)
+{
+    store_task_query_t *q = arena_calloc(r->arena, 1, sizeof(*q));
+    q->completed = -1;
+    api_error_t err;
+    api_error_init(&err, API_ERR_VALIDATION_ERROR);
+    if (schema_decode_params(&task_query_schema, query_get, r, q, NULL, r->arena, "query.", &err) !=
+        0) {
+        api_respond_error(r, &err);
+        return;
+    }
+    date_t today;
+    if (q->today == NULL || date_parse(q->today, strlen(q->today), &today) != 0) {
+        char *s = arena_alloc(r->arena, DATE_STR_SIZE);
+        date_utc_now(tasks_clock(NULL), NULL, &today);
+        date_format(today, s);
+        q->today = s;
+    }
+    date_t monday = date_week_start(today);
+    char *start = arena_alloc(r->arena, DATE_STR_SIZE);
+    char *end = arena_alloc(r->arena, DATE_STR_SIZE);
+    date_format(monday, start);
+    date_format(date_add_days(monday, 6), end);
+    q->week_start = start;
+    q->week_end = end;
+    store_task_list(r->store, r->arena, owner(r), q, on_listed, r);
+}
+
+/* ---- create ------------------------------------------------------------------ */
+
+static void on_created(void *ctx, const store_result_t *res)
+{
+    api_req_t *r = ctx;
+    if (res->status != STORE_OK || res->task == NULL) {
+        api_respond_store_error(r, res->status != STORE_OK ? res->status : STORE_ERROR);
+        return;
+    }
+    char *location = arena_printf(r->arena, "/api/%s/tasks/%" PRId64, owner(r), res->task->id);
+    api_add_header(r, "Location", location);
+    respond_task(r, 201, res->task);
+}
+
+void tasks_handle_create(api_req_t *r)
+{
+    store_task_t *t = arena_calloc(r->arena, 1, sizeof(*t));
+    api_error_t err;
+    api_error_init(&err, API_ERR_VALIDATION_ERROR);
+    if (schema_decode_json(&task_create_schema, r->body, t, NULL, r->arena, &err) != 0) {
+        api_respond_error(r, &err);
+        return;
+    }
+    date_t today;
+    const char *now = stamp_take(r, &today);
+    api_error_init(&err, API_ERR_RULE_VIOLATION);
+    if (task_prepare_create(t, owner(r), now, today, r->arena, &err) != 0) {
+        api_respond_error(r, &err);
+        return;
+    }
+    store_task_create(r->store, r->arena, t, on_created, r);
+}
+
+/* ---- get, delete ------------------------------------------------------------- */
+
+static void on_got(void *ctx, const store_result_t *res)
+{
+    api_req_t *r = ctx;
+    if (res->status != STORE_OK || res->task == NULL) {
+        respond_failure(r, res->status != STORE_OK ? res->status : STORE_ERROR);
+        return;
+    }
+    respond_task(r, 200, res->task);
+}
+
+void tasks_handle_get(api_req_t *r)
+{
+    int64_t id;
+    api_error_t err;
+    api_error_init(&err, API_ERR_VALIDATION_ERROR);
+    if (parse_id(r, &id, &err) != 0) {
+        api_respond_error(r, &err);
+        return;
+    }
+    store_task_get(r->store, r->arena, owner(r), id, on_got, r);
+}
+
+static void on_deleted(void *ctx, const store_result_t *res)
+{
+    api_req_t *r = ctx;
+    if (res->status != STORE_OK) {
+        respond_failure(r, res->status);
+        return;
+    }
+    api_respond_empty(r, 204);
+}
+
+void tasks_handle_delete(api_req_t *r)
+{
+    int64_t id;
+    api_error_t err;
+    api_error_init(&err, API_ERR_VALIDATION_ERROR);
+    if (parse_id(r, &id, &err) != 0) {
+        api_respond_error(r, &err);
+        return;
+    }
+    store_task_delete(r->store, owner(r), id, on_deleted, r);
+}
+
+/* ---- replace, patch, complete ------------------------------------------------ */
+
+static void on_modified(void *ctx, const store_result_t *res)
+{
+    task_change_t *c = ctx;
+    api_req_t *r = c->user;
+    if (res->status == STORE_REJECTED) {
+        api_respond_error(r, &c->rule_error);
+        return;
+    }
+    if (res->status != STORE_OK || res->task == NULL) {
+        respond_failure(r, res->status != STORE_OK ? res->status : STORE_ERROR);
+        return;
+    }
+    respond_task(r, 200, res->task);
+}
+
+/* Reads {id} and the body (both reported together), then starts the
+ * modify. */
+static void start_change(api_req_t *r, task_change_kind_t kind, const schema_t *body_schema)
+{
+    task_change_t *c = arena_calloc(r->arena, 1, sizeof(*c));
+    c->kind = kind;
+    c->user = r;
+    c->completed = -1;
+    int64_t id;
+    api_error_t err;
+    api_error_init(&err, API_ERR_VALIDATION_ERROR);
+    parse_id(r, &id, &err);
+    if (kind == TASK_CHANGE_COMPLETE) {
+        task_complete_body_t body = {false};
+        schema_decode_json(body_schema, r->body, &body, &c->seen, r->arena, &err);
+        if ((c->seen.present & 1U) && !(c->seen.null & 1U))
+            c->completed = body.completed;
+    } else {
+        schema_decode_json(body_schema, r->body, &c->body, &c->seen, r->arena, &err);
+    }
+    if (err.n_issues != 0) {
+        api_respond_error(r, &err);
+        return;
+    }
+    c->now = stamp_take(r, &c->today);
+    store_task_modify(r->store, r->arena, owner(r), id, task_change_apply, c, on_modified, c);
+}
+
+void tasks_handle_replace(api_req_t *r)
+{
+    start_change(r, TASK_CHANGE_REPLACE, &task_create_schema);
+}
+
+void tasks_handle_patch(api_req_t *r)
+{
+    start_change(r, TASK_CHANGE_PATCH, &task_patch_schema);
+}
+
+void tasks_handle_complete(api_req_t *r)
+{
+    start_change(r, TASK_CHANGE_COMPLETE, &task_complete_schema);
+}
