@@ -11,7 +11,9 @@ typedef struct buf {
     size_t cap;
 } buf_t;
 
+/* clang-format off */
 #define BUF_INIT {NULL, 0, 0}
+/* clang-format on */
 
 /** Makes an empty buffer (no allocation yet). */
 void buf_init(buf_t *b);

@@ -15,7 +15,7 @@
     X(VALIDATION_ERROR, 400, "Request validation failed")                                          \
     X(INVALID_JSON, 400, "Request body is not valid JSON")                                         \
     X(UNAUTHORIZED, 401, "Not authenticated")                                                      \
-    X(FORBIDDEN, 403, "Not allowed to access another user's resources")                           \
+    X(FORBIDDEN, 403, "Not allowed to access another user's resources")                            \
     X(NOT_FOUND, 404, "Not found")                                                                 \
     X(METHOD_NOT_ALLOWED, 405, "Method not allowed")                                               \
     X(CONFLICT, 409, "Conflict")                                                                   \

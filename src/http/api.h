@@ -39,21 +39,21 @@ enum {
  *  segments, e.g. "/api/{user_id}/tasks/{id}"; a {name} matches one non-empty
  *  segment. A trailing slash is a different path. */
 typedef struct route {
-    const char *method;   /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE" */
     const char *pattern;
     api_handler_fn handler;
     unsigned flags;
-    int status;                   /* success status, for OpenAPI */
-    const struct schema *query;   /* query-parameter schema or NULL */
-    const struct schema *request; /* body schema or NULL */
-    const struct schema *response;/* response schema or NULL */
-    bool response_is_array;       /* the response is an array of `response` */
-    const int *errors;            /* error statuses this route can answer, 0-terminated */
+    int status;                    /* success status, for OpenAPI */
+    const struct schema *query;    /* query-parameter schema or NULL */
+    const struct schema *request;  /* body schema or NULL */
+    const struct schema *response; /* response schema or NULL */
+    bool response_is_array;        /* the response is an array of `response` */
+    const int *errors;             /* error statuses this route can answer, 0-terminated */
     const char *summary;
     const char *description;
-    const char *tag;              /* OpenAPI tag: "tasks", "auth", "operations" */
+    const char *tag; /* OpenAPI tag: "tasks", "auth", "operations" */
     const char *operation_id;
-    const char *media_type;       /* success body's type when not JSON ("text/html"); NULL: JSON */
+    const char *media_type; /* success body's type when not JSON ("text/html"); NULL: JSON */
 } route_t;
 
 enum { API_MAX_PATH_PARAMS = 4 };
@@ -65,20 +65,20 @@ typedef struct api_principal {
 } api_principal_t;
 
 struct api_req {
-    arena_t *arena;               /* dies with the request */
+    arena_t *arena; /* dies with the request */
     const route_t *route;
-    store_worker_t *store;        /* this worker's database handle */
-    void *worker;                 /* opaque: the HTTP worker (for offload) */
-    const char *method;           /* NUL-terminated copies */
-    const char *path;             /* without the query string */
-    const char *query;            /* raw query string without '?', or "" */
+    store_worker_t *store; /* this worker's database handle */
+    void *worker;          /* opaque: the HTTP worker (for offload) */
+    const char *method;    /* NUL-terminated copies */
+    const char *path;      /* without the query string */
+    const char *query;     /* raw query string without '?', or "" */
     const char *request_id;
     size_t n_params;
     const char *param_names[API_MAX_PATH_PARAMS];  /* "user_id", "id" */
     const char *param_values[API_MAX_PATH_PARAMS]; /* percent-decoded */
-    api_principal_t principal;    /* set when the route has ROUTE_AUTH */
-    json_t *body;                 /* parsed object, or NULL when none; owned */
-    const char *client_addr;      /* peer address, for rate limiting */
+    api_principal_t principal;                     /* set when the route has ROUTE_AUTH */
+    json_t *body;                                  /* parsed object, or NULL when none; owned */
+    const char *client_addr;                       /* peer address, for rate limiting */
 };
 
 /** Value of path parameter `name`, or NULL. */

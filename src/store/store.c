@@ -60,8 +60,8 @@ void store_task_list(store_worker_t *w, arena_t *arena, const char *user_id,
     w->vt->task_list(w, arena, user_id, q, cb, ctx);
 }
 
-void store_task_get(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
-                    store_cb cb, void *ctx)
+void store_task_get(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id, store_cb cb,
+                    void *ctx)
 {
     w->vt->task_get(w, arena, user_id, id, cb, ctx);
 }
@@ -78,8 +78,7 @@ void store_task_modify(store_worker_t *w, arena_t *arena, const char *user_id, i
     w->vt->task_modify(w, arena, user_id, id, fn, fn_ctx, cb, ctx);
 }
 
-void store_task_delete(store_worker_t *w, const char *user_id, int64_t id, store_cb cb,
-                       void *ctx)
+void store_task_delete(store_worker_t *w, const char *user_id, int64_t id, store_cb cb, void *ctx)
 {
     w->vt->task_delete(w, user_id, id, cb, ctx);
 }

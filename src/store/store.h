@@ -38,22 +38,22 @@ typedef enum task_recurrence {
 
 /** A task row. Strings are NUL-terminated UTF-8; NULL means JSON null. */
 typedef struct store_task {
-    int64_t id;               /* assigned by the store on create */
-    const char *user_id;      /* owner: the token's sub */
-    const char *title;        /* 1-200 code points */
-    const char *description;  /* or NULL */
+    int64_t id;              /* assigned by the store on create */
+    const char *user_id;     /* owner: the token's sub */
+    const char *title;       /* 1-200 code points */
+    const char *description; /* or NULL */
     bool completed;
     const char *completed_at; /* "YYYY-MM-DDTHH:MM:SSZ" or NULL */
     task_priority_t priority;
-    const char *tags;         /* normalised "a,b,c" or NULL */
-    const char *due_date;     /* "YYYY-MM-DD" or NULL */
-    const char *due_time;     /* "HH:MM:SS" or NULL */
+    const char *tags;     /* normalised "a,b,c" or NULL */
+    const char *due_date; /* "YYYY-MM-DD" or NULL */
+    const char *due_time; /* "HH:MM:SS" or NULL */
     task_recurrence_t recurrence_pattern;
-    int recurrence_day;       /* 0 means null */
-    const char *created_at;   /* "YYYY-MM-DDTHH:MM:SSZ" */
-    const char *updated_at;   /* "YYYY-MM-DDTHH:MM:SSZ" */
-    int64_t successor_id;     /* internal: id of the next occurrence made when
-                                 this one was completed, 0 if none yet */
+    int recurrence_day;     /* 0 means null */
+    const char *created_at; /* "YYYY-MM-DDTHH:MM:SSZ" */
+    const char *updated_at; /* "YYYY-MM-DDTHH:MM:SSZ" */
+    int64_t successor_id;   /* internal: id of the next occurrence made when
+                               this one was completed, 0 if none yet */
 } store_task_t;
 
 /** A built-in account. */
@@ -88,19 +88,19 @@ typedef enum task_sort {
 /** A validated list query. Rows with no value for the sort key come last in
  *  both directions; ties are broken by id in the sort direction. */
 typedef struct store_task_query {
-    int completed;             /* -1 any, 0 false, 1 true */
-    task_priority_t priority;  /* PRIORITY_NONE: any */
-    const char *tag;           /* exact tag, case-insensitive; NULL: any */
-    const char *search;        /* substring of title or description,
-                                  case-insensitive, no wildcards; NULL: any */
+    int completed;            /* -1 any, 0 false, 1 true */
+    task_priority_t priority; /* PRIORITY_NONE: any */
+    const char *tag;          /* exact tag, case-insensitive; NULL: any */
+    const char *search;       /* substring of title or description,
+                                 case-insensitive, no wildcards; NULL: any */
     task_due_filter_t due_filter;
-    const char *today;         /* "YYYY-MM-DD", always set */
-    const char *week_start;    /* Monday of today's week, "YYYY-MM-DD" */
-    const char *week_end;      /* Sunday of today's week */
+    const char *today;      /* "YYYY-MM-DD", always set */
+    const char *week_start; /* Monday of today's week, "YYYY-MM-DD" */
+    const char *week_end;   /* Sunday of today's week */
     task_sort_t sort_by;
     bool descending;
-    int64_t limit;             /* 1-1000 */
-    int64_t offset;            /* >= 0 */
+    int64_t limit;  /* 1-1000 */
+    int64_t offset; /* >= 0 */
 } store_task_query_t;
 
 /* ---- results ------------------------------------------------------------- */
@@ -116,11 +116,11 @@ typedef enum store_status {
 
 typedef struct store_result {
     store_status_t status;
-    store_task_t *task;   /* get, create, modify */
-    store_task_t *tasks;  /* list: the page */
+    store_task_t *task;  /* get, create, modify */
+    store_task_t *tasks; /* list: the page */
     size_t n_tasks;
-    int64_t total;        /* list: matching rows before paging */
-    store_user_t *user;   /* user operations */
+    int64_t total;      /* list: matching rows before paging */
+    store_user_t *user; /* user operations */
 } store_result_t;
 
 /** Called exactly once per operation. res and everything it points to live in
@@ -156,9 +156,9 @@ typedef struct store_worker store_worker_t; /* one per event-loop thread */
 typedef void store_loop_t;
 
 typedef struct store_options {
-    int pool_size;          /* PostgreSQL connections per worker */
-    int query_timeout_ms;   /* PostgreSQL: per query; 0 = default (5000) */
-    bool migrate_on_start;  /* apply pending migrations in store_open */
+    int pool_size;         /* PostgreSQL connections per worker */
+    int query_timeout_ms;  /* PostgreSQL: per query; 0 = default (5000) */
+    bool migrate_on_start; /* apply pending migrations in store_open */
 } store_options_t;
 
 /** Opens the database named by url ("sqlite://PATH", "postgresql://...",
@@ -195,8 +195,8 @@ void store_ping(store_worker_t *w, store_cb cb, void *ctx);
 void store_task_list(store_worker_t *w, arena_t *arena, const char *user_id,
                      const store_task_query_t *q, store_cb cb, void *ctx);
 /** One task of this user, or STORE_NOT_FOUND. */
-void store_task_get(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
-                    store_cb cb, void *ctx);
+void store_task_get(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id, store_cb cb,
+                    void *ctx);
 /** Inserts t (its id is ignored); the result is the stored task with its id. */
 void store_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t, store_cb cb,
                        void *ctx);
@@ -206,8 +206,7 @@ void store_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t,
 void store_task_modify(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
                        store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx);
 /** Deletes one task of this user: STORE_OK or STORE_NOT_FOUND. */
-void store_task_delete(store_worker_t *w, const char *user_id, int64_t id, store_cb cb,
-                       void *ctx);
+void store_task_delete(store_worker_t *w, const char *user_id, int64_t id, store_cb cb, void *ctx);
 
 /** Inserts a user: STORE_OK (result user) or STORE_CONFLICT on a taken email. */
 void store_user_create(store_worker_t *w, arena_t *arena, const store_user_t *u, store_cb cb,

@@ -21,8 +21,7 @@ typedef struct store_vtable {
                         void *ctx);
     void (*task_modify)(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
                         store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx);
-    void (*task_delete)(store_worker_t *w, const char *user_id, int64_t id, store_cb cb,
-                        void *ctx);
+    void (*task_delete)(store_worker_t *w, const char *user_id, int64_t id, store_cb cb, void *ctx);
     void (*user_create)(store_worker_t *w, arena_t *arena, const store_user_t *u, store_cb cb,
                         void *ctx);
     void (*user_get_by_email)(store_worker_t *w, arena_t *arena, const char *email, store_cb cb,
