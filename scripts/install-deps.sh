@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages todo-server needs, only those that are missing.
 #
-#   scripts/install-deps.sh [build|test]     (default: test)
+#   scripts/install-deps.sh [build|test|bench]     (default: test)
 #
 #   build  what `make build` / `make run` need: compiler, meson, the libraries
 #   test   everything: build + unit/API test tools, PostgreSQL, sanitizer and
-#          fuzzer runtimes, lint, coverage and benchmark tools, Node.js
+#          fuzzer runtimes, lint, coverage and benchmark tools, Node.js,
+#          Chromium (docs page) and promtool (metrics)
+#   bench  test + the FastAPI reference's packages (bench/run.sh --baseline)
 #
 # Idempotent: one dpkg-query call when everything is there (well under a
 # second); `apt-get update` runs only when something is missing. Needs root
@@ -27,13 +29,21 @@ test_pkgs=(
     clang libclang-rt-14-dev
     clang-tidy clang-format cppcheck shellcheck
     gcovr wrk curl valgrind
+    chromium prometheus
+)
+# bench/run.sh --baseline: the FastAPI reference of ADR-009, from Debian's packages.
+bench_pkgs=(
+    python3-fastapi python3-uvicorn python3-uvloop python3-httptools
+    python3-sqlalchemy python3-sqlmodel python3-asyncpg python3-aiosqlite python3-pydantic
+    python3-jwt python3-argon2 python3-httpx
 )
 
 case $group in
 build) want=("${build_pkgs[@]}") ;;
-test | all) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+bench | all) want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
 *)
-    echo "usage: $0 [build|test]" >&2
+    echo "usage: $0 [build|test|bench]" >&2
     exit 2
     ;;
 esac

@@ -6,7 +6,8 @@
 #   3. API tests (pytest, tests/api) against the release and the ASan binary,
 #      on SQLite and on a throwaway PostgreSQL cluster (which the unit tests of
 #      the PostgreSQL store use too, through TEST_DATABASE_URL), plus the
-#      PostgreSQL-only scenarios of tests/api_pg
+#      PostgreSQL-only scenarios of tests/api_pg, and the Better Auth interop
+#      test (tests/interop)
 #   4. a short libFuzzer run of every fuzz target (clang)
 #
 # and ends with one line 'N passed, N failed', counted from the JUnit files in
@@ -80,6 +81,10 @@ fi
 
 [ $release_ok = 1 ] && run_api build/todo-server api-release-sqlite
 [ $asan_ok = 1 ] && run_api build-asan/todo-server api-asan-sqlite
+
+# tests/interop: a real Better Auth (npm better-auth 1.7.25) issues EdDSA and
+# ES256/RS256 tokens that the server must accept through JWKS_URL.
+[ $release_ok = 1 ] && [ -d tests/interop ] && run_api build/todo-server interop-release "" tests/interop
 
 # tests/api_pg: PostgreSQL-only scenarios (concurrency, clients hanging up,
 # the database restarting), run where there is PostgreSQL.

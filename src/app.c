@@ -9,6 +9,7 @@
 #include "http/metrics.h"
 #include "http/ops.h"
 #include "schema/openapi.h"
+#include "schema/schema.h"
 #include "tasks/task_model.h"
 #include "tasks/tasks.h"
 #include "users/users.h"
@@ -25,11 +26,48 @@ static const int E_ME[] = {401, 503, 0};
 
 #define AUTH_USER (ROUTE_AUTH | ROUTE_PATH_USER)
 
+/* The operations answers, for the document (src/http/ops.c writes them; the
+ * API tests validate every answer against the document, so they cannot
+ * drift apart). The offsets are unused: nothing is decoded into them. */
+static const char *const health_status[] = {"ok", NULL};
+static const char *const ready_status[] = {"ready", NULL};
+static const char *const backends[] = {"sqlite", "postgresql", NULL};
+static const schema_field_t health_fields[] = {
+    {.name = "status",
+     .type = SCHEMA_ENUM,
+     .ctype = SCHEMA_C_INT,
+     .choices = health_status,
+     .description = "Always \"ok\" while the process runs."},
+};
+static const schema_field_t ready_fields[] = {
+    {.name = "status",
+     .type = SCHEMA_ENUM,
+     .ctype = SCHEMA_C_INT,
+     .choices = ready_status,
+     .description = "\"ready\" when the database answered a ping."},
+    {.name = "database",
+     .type = SCHEMA_ENUM,
+     .ctype = SCHEMA_C_INT,
+     .choices = backends,
+     .description = "The database backend in use."},
+};
+static const schema_t health_schema = {.name = "Health",
+                                       .description = "The process is alive.",
+                                       .fields = health_fields,
+                                       .n_fields = 1,
+                                       .mode = SCHEMA_MODE_RESPONSE};
+static const schema_t ready_schema = {.name = "Ready",
+                                      .description = "The database answers.",
+                                      .fields = ready_fields,
+                                      .n_fields = 2,
+                                      .mode = SCHEMA_MODE_RESPONSE};
+
 const route_t app_routes[] = {
     {.method = "GET",
      .pattern = "/health",
      .handler = ops_handle_health,
      .status = 200,
+     .response = &health_schema,
      .summary = "Liveness",
      .description = "200 while the process runs; no auth, no database.",
      .tag = "operations",
@@ -38,6 +76,7 @@ const route_t app_routes[] = {
      .pattern = "/ready",
      .handler = ops_handle_ready,
      .status = 200,
+     .response = &ready_schema,
      .errors = E_READY,
      .summary = "Readiness",
      .description = "200 when the database answers, 503 otherwise.",
