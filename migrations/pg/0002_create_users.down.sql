@@ -1,0 +1,3 @@
+DROP TRIGGER users_delete_tasks ON users;
+DROP FUNCTION users_delete_tasks();
+DROP TABLE users;
