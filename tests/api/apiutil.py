@@ -5,6 +5,7 @@ knows how the server is written, only API.md.
 """
 from __future__ import annotations
 
+import atexit
 import calendar
 import datetime as dt
 import json
@@ -12,6 +13,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import string
@@ -25,6 +27,11 @@ from urllib.parse import urlparse
 
 import httpx
 import jwt
+
+# Scratch folders of servers and commands run by the tests live under one
+# folder per test session, removed when the session ends.
+SCRATCH = tempfile.mkdtemp(prefix="todo-api-tests-")
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -441,7 +448,7 @@ class ServerProcess:
     def __init__(self, env: dict[str, str], args: Iterable[str] = (), cwd: Optional[Path] = None):
         self.env = env
         self.args = list(args)
-        self.cwd = cwd or Path(tempfile.mkdtemp(prefix="todo-api-cwd-"))
+        self.cwd = cwd or Path(tempfile.mkdtemp(prefix="cwd-", dir=SCRATCH))
         self.lines: list[str] = []
         self.cond = threading.Condition()
         self.proc: Optional[subprocess.Popen] = None
@@ -555,7 +562,7 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 20.0,
             cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
     """Runs the binary once (a subcommand, or a start that must fail)."""
     return subprocess.run([str(server_binary()), *args], env=env, capture_output=True,
-                          timeout=timeout, cwd=cwd or tempfile.mkdtemp(prefix="todo-api-cli-"),
+                          timeout=timeout, cwd=cwd or tempfile.mkdtemp(prefix="cli-", dir=SCRATCH),
                           stdin=subprocess.DEVNULL)
 
 
