@@ -118,12 +118,17 @@ char *arena_strdup(arena_t *a, const char *s)
 
 char *arena_vprintf(arena_t *a, const char *fmt, va_list ap)
 {
+    /* Most strings fit a small buffer: format once; else measure, then
+     * format again into the arena. */
+    char small[256];
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int n = vsnprintf(small, sizeof(small), fmt, copy);
     va_end(copy);
     if (n < 0)
         return arena_strdup(a, "");
+    if ((size_t)n < sizeof(small))
+        return arena_strndup(a, small, (size_t)n);
     char *p = arena_alloc(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     return p;

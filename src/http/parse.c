@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/utf8.h"
+
 static int hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9')
@@ -12,45 +14,6 @@ static int hex_value(unsigned char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
-}
-
-bool http_utf8_is_valid(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
 }
 
 const char *http_escape_nonprintable(arena_t *arena, const char *s, size_t n)
@@ -94,7 +57,7 @@ const char *http_percent_decode(arena_t *arena, const char *s, size_t n, bool pl
         out[o++] = (char)c;
     }
     out[o] = '\0';
-    if (!http_utf8_is_valid(out, o))
+    if (!utf8_is_valid(out, o))
         return http_escape_nonprintable(arena, s, n);
     return out;
 }

@@ -41,7 +41,4 @@ int http_bearer_token(const char *s, size_t n, const char **tok, size_t *tok_len
  *  ASCII (and space) written as %XX: safe for logs and JSON. */
 const char *http_escape_nonprintable(arena_t *arena, const char *s, size_t n);
 
-/** True when n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
-bool http_utf8_is_valid(const char *s, size_t n);
-
 #endif

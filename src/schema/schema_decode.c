@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "schema/date.h"
 #include "schema/schema.h"
 #include "schema/schema_internal.h"
@@ -21,6 +22,23 @@ typedef struct decoder {
     const char *prefix; /* "" for bodies, "query." / "path." for parameters */
     size_t added;
 } decoder_t;
+
+/* Starts a decode of schema s into out: seen (when given) starts empty. */
+static void decoder_init(decoder_t *d, const schema_t *s, void *out, schema_seen_t *seen,
+                         arena_t *arena, const char *prefix, api_error_t *err)
+{
+    assert(s->n_fields <= SCHEMA_MAX_FIELDS);
+    *d = (decoder_t){
+        .s = s,
+        .out = out,
+        .seen = seen,
+        .arena = arena,
+        .err = err,
+        .prefix = prefix,
+    };
+    if (seen != NULL)
+        memset(seen, 0, sizeof(*seen));
+}
 
 /* ---- messages ------------------------------------------------------------ */
 
@@ -84,6 +102,13 @@ static void wrong_type(decoder_t *d, const schema_field_t *f)
               (f->flags & SCHEMA_NULLABLE) ? " or null" : "");
 }
 
+/* what: "control" or "NUL". */
+static void control_issue(decoder_t *d, const schema_field_t *f, const char *what)
+{
+    add_issue(d, f, FIELD_ISSUE_CONTROL_CHARACTER, "%s must not contain %s characters", f->name,
+              what);
+}
+
 /* "title must be 1-200 characters" and its one-sided forms. */
 static void length_issue(decoder_t *d, const schema_field_t *f, field_issue_t issue,
                          const char *subject)
@@ -139,7 +164,7 @@ static void decode_string(decoder_t *d, const schema_field_t *f, size_t idx, con
 {
     if (f->flags & SCHEMA_TRIM)
         text_trim(&s, &n);
-    size_t cp = text_codepoints(s, n);
+    size_t cp = utf8_count_codepoints(s, n);
     if (f->min_length > 0 && cp < (size_t)f->min_length) {
         length_issue(d, f, FIELD_ISSUE_TOO_SHORT, f->name);
         return;
@@ -148,15 +173,9 @@ static void decode_string(decoder_t *d, const schema_field_t *f, size_t idx, con
         length_issue(d, f, FIELD_ISSUE_TOO_LONG, f->name);
         return;
     }
-    if (f->flags & SCHEMA_MULTILINE) {
-        if (text_has_nul(s, n)) {
-            add_issue(d, f, FIELD_ISSUE_CONTROL_CHARACTER, "%s must not contain NUL characters",
-                      f->name);
-            return;
-        }
-    } else if (text_has_control(s, n)) {
-        add_issue(d, f, FIELD_ISSUE_CONTROL_CHARACTER, "%s must not contain control characters",
-                  f->name);
+    bool multiline = (f->flags & SCHEMA_MULTILINE) != 0;
+    if (multiline ? text_has_nul(s, n) : text_has_control(s, n)) {
+        control_issue(d, f, multiline ? "NUL" : "control");
         return;
     }
     if (n == 0 && (f->flags & SCHEMA_EMPTY_NULL)) {
@@ -245,14 +264,13 @@ static bool tags_add(decoder_t *d, const schema_field_t *f, tag_list_t *tl, cons
     for (size_t i = 0; i < tl->count; i++)
         if (text_equal_ascii_ci(tl->s[i], tl->n[i], s, n))
             return true;
-    if (text_codepoints(s, n) > (size_t)f->max_length) {
+    if (utf8_count_codepoints(s, n) > (size_t)f->max_length) {
         add_issue(d, f, FIELD_ISSUE_TOO_LONG, "each tag in %s must be at most %d characters",
                   f->name, f->max_length);
         return false;
     }
     if (text_has_control(s, n)) {
-        add_issue(d, f, FIELD_ISSUE_CONTROL_CHARACTER, "%s must not contain control characters",
-                  f->name);
+        control_issue(d, f, "control");
         return false;
     }
     if (tl->count == (size_t)f->max_items) {
@@ -336,6 +354,36 @@ static void decode_tags_array(decoder_t *d, const schema_field_t *f, size_t idx,
     tags_store(d, f, idx, &tl);
 }
 
+/* A value of a type that arrives as a string, in JSON and in parameters
+ * alike. */
+static void decode_string_typed(decoder_t *d, const schema_field_t *f, size_t idx, const char *s,
+                                size_t n)
+{
+    switch (f->type) {
+    case SCHEMA_STRING:
+        decode_string(d, f, idx, s, n);
+        break;
+    case SCHEMA_ENUM:
+        decode_enum(d, f, s, n);
+        break;
+    case SCHEMA_DATE:
+        decode_date(d, f, s, n);
+        break;
+    case SCHEMA_TIME:
+        decode_time(d, f, s, n);
+        break;
+    case SCHEMA_DATETIME:
+        decode_datetime(d, f, s, n);
+        break;
+    case SCHEMA_TAGS:
+        decode_tags_text(d, f, idx, s, n);
+        break;
+    case SCHEMA_INTEGER:
+    case SCHEMA_BOOLEAN:
+        break; /* not strings: the callers decode these */
+    }
+}
+
 /* ---- JSON values ---------------------------------------------------------- */
 
 static void decode_json_value(decoder_t *d, const schema_field_t *f, size_t idx, const json_t *v)
@@ -370,31 +418,7 @@ static void decode_json_value(decoder_t *d, const schema_field_t *f, size_t idx,
         wrong_type(d, f);
         return;
     }
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
-    switch (f->type) {
-    case SCHEMA_STRING:
-        decode_string(d, f, idx, s, n);
-        break;
-    case SCHEMA_ENUM:
-        decode_enum(d, f, s, n);
-        break;
-    case SCHEMA_DATE:
-        decode_date(d, f, s, n);
-        break;
-    case SCHEMA_TIME:
-        decode_time(d, f, s, n);
-        break;
-    case SCHEMA_DATETIME:
-        decode_datetime(d, f, s, n);
-        break;
-    case SCHEMA_TAGS:
-        decode_tags_text(d, f, idx, s, n);
-        break;
-    case SCHEMA_INTEGER:
-    case SCHEMA_BOOLEAN:
-        break;
-    }
+    decode_string_typed(d, f, idx, json_string_value(v), json_string_length(v));
 }
 
 static bool is_key(const schema_field_t *f, const char *key, size_t key_len)
@@ -405,10 +429,8 @@ static bool is_key(const schema_field_t *f, const char *key, size_t key_len)
 size_t schema_decode_json(const schema_t *s, const json_t *obj, void *out, schema_seen_t *seen,
                           arena_t *arena, api_error_t *err)
 {
-    decoder_t d = {.s = s, .out = out, .seen = seen, .arena = arena, .err = err, .prefix = ""};
-    assert(s->n_fields <= SCHEMA_MAX_FIELDS);
-    if (seen != NULL)
-        memset(seen, 0, sizeof(*seen));
+    decoder_t d;
+    decoder_init(&d, s, out, seen, arena, "", err);
     if (obj != NULL && !json_is_object(obj)) {
         api_error_add(err, arena, "body", FIELD_ISSUE_WRONG_TYPE,
                       "request body must be a JSON object");
@@ -482,62 +504,37 @@ static void decode_text_value(decoder_t *d, const schema_field_t *f, size_t idx,
                               size_t n)
 {
     /* JSON strings were checked by the parser; parameters were not. */
-    if (!text_valid_utf8(s, n)) {
+    if (!utf8_is_valid(s, n)) {
         add_issue(d, f, FIELD_ISSUE_INVALID_FORMAT, "%s must be valid UTF-8", f->name);
         return;
     }
-    switch (f->type) {
-    case SCHEMA_STRING:
-        decode_string(d, f, idx, s, n);
-        break;
-    case SCHEMA_INTEGER: {
+    if (f->type == SCHEMA_INTEGER) {
         int64_t v;
         bool overflow;
         if (parse_decimal(s, n, &v, &overflow) != 0)
             range_issue(d, f, FIELD_ISSUE_INVALID_FORMAT);
         else
             decode_integer(d, f, v, overflow);
-        break;
+        return;
     }
-    case SCHEMA_BOOLEAN:
+    if (f->type == SCHEMA_BOOLEAN) {
         if (n == 4 && memcmp(s, "true", 4) == 0)
             schema__set_int(f, d->out, 1);
         else if (n == 5 && memcmp(s, "false", 5) == 0)
             schema__set_int(f, d->out, 0);
         else
             add_issue(d, f, FIELD_ISSUE_INVALID_FORMAT, "%s must be true or false", f->name);
-        break;
-    case SCHEMA_ENUM:
-        decode_enum(d, f, s, n);
-        break;
-    case SCHEMA_DATE:
-        decode_date(d, f, s, n);
-        break;
-    case SCHEMA_TIME:
-        decode_time(d, f, s, n);
-        break;
-    case SCHEMA_DATETIME:
-        decode_datetime(d, f, s, n);
-        break;
-    case SCHEMA_TAGS:
-        decode_tags_text(d, f, idx, s, n);
-        break;
+        return;
     }
+    decode_string_typed(d, f, idx, s, n);
 }
 
 size_t schema_decode_params(const schema_t *s, schema_param_fn get, void *get_ctx, void *out,
                             schema_seen_t *seen, arena_t *arena, const char *prefix,
                             api_error_t *err)
 {
-    decoder_t d = {.s = s,
-                   .out = out,
-                   .seen = seen,
-                   .arena = arena,
-                   .err = err,
-                   .prefix = prefix != NULL ? prefix : ""};
-    assert(s->n_fields <= SCHEMA_MAX_FIELDS);
-    if (seen != NULL)
-        memset(seen, 0, sizeof(*seen));
+    decoder_t d;
+    decoder_init(&d, s, out, seen, arena, prefix != NULL ? prefix : "", err);
     for (size_t i = 0; i < s->n_fields; i++) {
         const schema_field_t *f = &s->fields[i];
         const char *text = get != NULL ? get(get_ctx, f->name) : NULL;

@@ -136,6 +136,33 @@ static int exec_fixed(sqlite_worker_t *w, fixed_stmt_t which)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
+/* Steps st, a statement that returns no rows, and readies it for its next
+ * use: STORE_OK, or the failure logged as `what`. */
+static store_status_t step_done(sqlite_worker_t *w, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    stmt_done(st);
+    return rc == SQLITE_DONE ? STORE_OK : store__sqlite_fail(w->conn.db, rc, what);
+}
+
+/* Steps st, a query for at most one row: STORE_OK with the row ready to read,
+ * STORE_NOT_FOUND, or the failure logged as `what`. The caller reads the row,
+ * then calls stmt_done. */
+static store_status_t step_row(sqlite_worker_t *w, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return STORE_OK;
+    return rc == SQLITE_DONE ? STORE_NOT_FOUND : store__sqlite_fail(w->conn.db, rc, what);
+}
+
+/* Opens a transaction with `which` (ST_BEGIN or ST_BEGIN_READ). */
+static store_status_t tx_begin(sqlite_worker_t *w, fixed_stmt_t which)
+{
+    int rc = exec_fixed(w, which);
+    return rc == SQLITE_OK ? STORE_OK : store__sqlite_fail(w->conn.db, rc, "begin");
+}
+
 static void tx_rollback(sqlite_worker_t *w)
 {
     /* An error may already have rolled the transaction back. */
@@ -144,6 +171,20 @@ static void tx_rollback(sqlite_worker_t *w)
         if (rc != SQLITE_OK)
             store__sqlite_fail(w->conn.db, rc, "rollback");
     }
+}
+
+/* Ends the open transaction: commits it when status is STORE_OK, else (or
+ * when the commit fails) rolls it back. Returns the final status. */
+static store_status_t tx_end(sqlite_worker_t *w, store_status_t status)
+{
+    if (status == STORE_OK) {
+        int rc = exec_fixed(w, ST_COMMIT);
+        if (rc != SQLITE_OK)
+            status = store__sqlite_fail(w->conn.db, rc, "commit");
+    }
+    if (status != STORE_OK)
+        tx_rollback(w);
+    return status;
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -210,15 +251,10 @@ static store_task_t *task_select(sqlite_worker_t *w, arena_t *arena, const char 
     }
     sqlite3_bind_int64(st, 1, id);
     bind_text(st, 2, user_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    *status = step_row(w, st, "task get");
+    if (*status == STORE_OK) {
         t = arena_alloc(arena, sizeof(*t));
         store__sqlite_read_task(st, arena, NULL, t);
-        *status = STORE_OK;
-    } else if (rc == SQLITE_DONE) {
-        *status = STORE_NOT_FOUND;
-    } else {
-        *status = store__sqlite_fail(w->conn.db, rc, "task get");
     }
     stmt_done(st);
     return t;
@@ -234,12 +270,10 @@ static store_status_t task_insert(sqlite_worker_t *w, const store_task_t *t, int
         return store__sqlite_fail(w->conn.db, rc, "prepare task insert");
     bind_task(st, t);
     bind_int_or_null(st, 15, parent_id);
-    rc = sqlite3_step(st);
-    stmt_done(st);
-    if (rc != SQLITE_DONE)
-        return store__sqlite_fail(w->conn.db, rc, "task insert");
-    *id = sqlite3_last_insert_rowid(w->conn.db);
-    return STORE_OK;
+    store_status_t status = step_done(w, st, "task insert");
+    if (status == STORE_OK)
+        *id = sqlite3_last_insert_rowid(w->conn.db);
+    return status;
 }
 
 static store_status_t task_create(sqlite_worker_t *w, arena_t *arena, const store_task_t *t,
@@ -263,21 +297,16 @@ static store_status_t task_update(sqlite_worker_t *w, const store_task_t *t)
         return store__sqlite_fail(w->conn.db, rc, "prepare task update");
     bind_task(st, t);
     sqlite3_bind_int64(st, 16, t->id);
-    rc = sqlite3_step(st);
-    stmt_done(st);
-    if (rc != SQLITE_DONE)
-        return store__sqlite_fail(w->conn.db, rc, "task update");
-    return STORE_OK;
+    return step_done(w, st, "task update");
 }
 
 static store_status_t task_modify(sqlite_worker_t *w, arena_t *arena, const char *user_id,
                                   int64_t id, store_modify_fn fn, void *fn_ctx, store_task_t **out)
 {
-    int rc = exec_fixed(w, ST_BEGIN);
-    if (rc != SQLITE_OK)
-        return store__sqlite_fail(w->conn.db, rc, "begin");
+    store_status_t status = tx_begin(w, ST_BEGIN);
+    if (status != STORE_OK)
+        return status;
 
-    store_status_t status;
     store_task_t *cur = task_select(w, arena, user_id, id, &status);
     if (cur == NULL)
         goto rollback;
@@ -311,16 +340,10 @@ static store_status_t task_modify(sqlite_worker_t *w, arena_t *arena, const char
             goto rollback;
         next->successor_id = successor->id;
     }
-    status = task_update(w, next);
-    if (status != STORE_OK)
-        goto rollback;
-    rc = exec_fixed(w, ST_COMMIT);
-    if (rc != SQLITE_OK) {
-        status = store__sqlite_fail(w->conn.db, rc, "commit");
-        goto rollback;
-    }
-    *out = task_dup(arena, next);
-    return STORE_OK;
+    status = tx_end(w, task_update(w, next));
+    if (status == STORE_OK)
+        *out = task_dup(arena, next);
+    return status;
 
 rollback:
     tx_rollback(w);
@@ -335,10 +358,9 @@ static store_status_t task_delete(sqlite_worker_t *w, const char *user_id, int64
         return store__sqlite_fail(w->conn.db, rc, "prepare task delete");
     sqlite3_bind_int64(st, 1, id);
     bind_text(st, 2, user_id);
-    rc = sqlite3_step(st);
-    stmt_done(st);
-    if (rc != SQLITE_DONE)
-        return store__sqlite_fail(w->conn.db, rc, "task delete");
+    store_status_t status = step_done(w, st, "task delete");
+    if (status != STORE_OK)
+        return status;
     return sqlite3_changes(w->conn.db) > 0 ? STORE_OK : STORE_NOT_FOUND;
 }
 
@@ -388,9 +410,8 @@ static store_status_t user_select(sqlite_worker_t *w, arena_t *arena, fixed_stmt
     if (st == NULL)
         return store__sqlite_fail(w->conn.db, rc, "prepare user get");
     bind_text(st, 1, key);
-    rc = sqlite3_step(st);
-    store_status_t status = STORE_OK;
-    if (rc == SQLITE_ROW) {
+    store_status_t status = step_row(w, st, "user get");
+    if (status == STORE_OK) {
         store_user_t *u = arena_alloc(arena, sizeof(*u));
         u->id = column_dup(arena, st, 0);
         u->email = column_dup(arena, st, 1);
@@ -398,10 +419,6 @@ static store_status_t user_select(sqlite_worker_t *w, arena_t *arena, fixed_stmt
         u->password_hash = column_dup(arena, st, 3);
         u->created_at = column_dup(arena, st, 4);
         *out = u;
-    } else if (rc == SQLITE_DONE) {
-        status = STORE_NOT_FOUND;
-    } else {
-        status = store__sqlite_fail(w->conn.db, rc, "user get");
     }
     stmt_done(st);
     return status;
@@ -416,10 +433,9 @@ static store_status_t user_delete(sqlite_worker_t *w, const char *id)
     if (st == NULL)
         return store__sqlite_fail(w->conn.db, rc, "prepare user delete");
     bind_text(st, 1, id);
-    rc = sqlite3_step(st);
-    stmt_done(st);
-    if (rc != SQLITE_DONE)
-        return store__sqlite_fail(w->conn.db, rc, "user delete");
+    store_status_t status = step_done(w, st, "user delete");
+    if (status != STORE_OK)
+        return status;
     /* sqlite3_changes() leaves out changes made by triggers. */
     return sqlite3_changes(w->conn.db) > 0 ? STORE_OK : STORE_NOT_FOUND;
 }
@@ -428,132 +444,126 @@ static store_status_t user_delete(sqlite_worker_t *w, const char *id)
 
 #define WORKER(base) ((sqlite_worker_t *)(base))
 
-static void sq_ping(store_worker_t *base, store_cb cb, void *ctx)
+/* Every call below has one shape: call_begin, the operation, call_end. */
+
+/* Starts a call on base: clears *res and takes the worker lock. */
+static sqlite_worker_t *call_begin(store_worker_t *base, store_result_t *res)
 {
     sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
+    *res = (store_result_t){0};
     worker_lock(w);
+    return w;
+}
+
+/* Ends a call: releases the worker lock, then answers, exactly once, with
+ * the database work over. */
+static void call_end(sqlite_worker_t *w, const store_result_t *res, store_cb cb, void *ctx)
+{
+    worker_unlock(w);
+    cb(ctx, res);
+}
+
+static void sq_ping(store_worker_t *base, store_cb cb, void *ctx)
+{
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     int rc = SQLITE_ERROR;
     sqlite3_stmt *st = fixed(w, ST_PING, &rc);
     if (st != NULL) {
         rc = sqlite3_step(st);
         stmt_done(st);
     }
-    worker_unlock(w);
     /* Whatever stops SELECT 1 means the database does not answer. */
     if (rc != SQLITE_ROW) {
         LOG_WARN("sqlite: ping: %s", sqlite3_errstr(rc));
         res.status = STORE_UNAVAILABLE;
     }
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_task_list(store_worker_t *base, arena_t *arena, const char *user_id,
                          const store_task_query_t *q, store_cb cb, void *ctx)
 {
-    sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
-    worker_lock(w);
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     /* One read transaction, so that the page and the count agree. */
-    int rc = exec_fixed(w, ST_BEGIN_READ);
-    if (rc != SQLITE_OK) {
-        res.status = store__sqlite_fail(w->conn.db, rc, "begin");
-    } else {
-        res.status = store__sqlite_list(&w->conn, arena, user_id, q, &res);
-        if (res.status == STORE_OK && (rc = exec_fixed(w, ST_COMMIT)) != SQLITE_OK)
-            res.status = store__sqlite_fail(w->conn.db, rc, "commit");
-        if (res.status != STORE_OK)
-            tx_rollback(w);
+    res.status = tx_begin(w, ST_BEGIN_READ);
+    if (res.status == STORE_OK) {
+        store_status_t status = store__sqlite_list(&w->conn, arena, user_id, q, &res);
+        res.status = tx_end(w, status);
     }
-    worker_unlock(w);
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_task_get(store_worker_t *base, arena_t *arena, const char *user_id, int64_t id,
                         store_cb cb, void *ctx)
 {
-    sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
-    worker_lock(w);
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     res.task = task_select(w, arena, user_id, id, &res.status);
-    worker_unlock(w);
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_task_create(store_worker_t *base, arena_t *arena, const store_task_t *t, store_cb cb,
                            void *ctx)
 {
-    sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
-    worker_lock(w);
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     res.status = task_create(w, arena, t, &res.task);
-    worker_unlock(w);
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_task_modify(store_worker_t *base, arena_t *arena, const char *user_id, int64_t id,
                            store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx)
 {
-    sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
-    worker_lock(w);
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     res.status = task_modify(w, arena, user_id, id, fn, fn_ctx, &res.task);
-    worker_unlock(w);
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_task_delete(store_worker_t *base, const char *user_id, int64_t id, store_cb cb,
                            void *ctx)
 {
-    sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
-    worker_lock(w);
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     res.status = task_delete(w, user_id, id);
-    worker_unlock(w);
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_user_create(store_worker_t *base, arena_t *arena, const store_user_t *u, store_cb cb,
                            void *ctx)
 {
-    sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
-    worker_lock(w);
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     res.status = user_insert(w, arena, u, &res.user);
-    worker_unlock(w);
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_user_get_by_email(store_worker_t *base, arena_t *arena, const char *email,
                                  store_cb cb, void *ctx)
 {
-    sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
-    worker_lock(w);
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     res.status = user_select(w, arena, ST_USER_BY_EMAIL, email, &res.user);
-    worker_unlock(w);
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_user_get(store_worker_t *base, arena_t *arena, const char *id, store_cb cb,
                         void *ctx)
 {
-    sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
-    worker_lock(w);
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     res.status = user_select(w, arena, ST_USER_BY_ID, id, &res.user);
-    worker_unlock(w);
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_user_delete(store_worker_t *base, const char *id, store_cb cb, void *ctx)
 {
-    sqlite_worker_t *w = WORKER(base);
-    store_result_t res = {0};
-    worker_lock(w);
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res);
     res.status = user_delete(w, id);
-    worker_unlock(w);
-    cb(ctx, &res);
+    call_end(w, &res, cb, ctx);
 }
 
 static int sq_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out)

@@ -15,48 +15,10 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/json_out.h"
+#include "core/utf8.h"
 #include "fuzz.h"
 
 enum { MAX_PIECES = 33 };
-
-/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
- * U+10FFFF. NUL is allowed. */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
 
 /* Aborts (a crash for libFuzzer) naming the property that broke. */
 #define check(ok) check_at((ok), #ok, __LINE__)
@@ -100,7 +62,7 @@ static void fuzz_error(const uint8_t *data, size_t size)
     unsigned flags = data[1];
     data += 2;
     size -= 2;
-    if (!utf8_valid(data, size))
+    if (!utf8_is_valid((const char *)data, size))
         return;
 
     /* Split into NUL-terminated pieces. */
@@ -170,7 +132,7 @@ static void fuzz_error(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (utf8_valid(data, size))
+    if (utf8_is_valid((const char *)data, size))
         fuzz_strn(data, size);
     fuzz_error(data, size);
     return 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/utf8.h"
 #include "fuzz.h"
 #include "http/parse.h"
 #include "http/router.h"
@@ -43,10 +44,10 @@ static void check_query(arena_t *arena, const char *s, size_t n)
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         const char *v = http_query_get(arena, s, n, names[i]);
         if (v != NULL)
-            check(http_utf8_is_valid(v, strlen(v)));
+            check(utf8_is_valid(v, strlen(v)));
     }
     const char *seg = http_percent_decode(arena, s, n, false);
-    check(http_utf8_is_valid(seg, strlen(seg)));
+    check(utf8_is_valid(seg, strlen(seg)));
 }
 
 static void check_headers(const char *s, size_t n)

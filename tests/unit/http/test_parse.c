@@ -201,31 +201,6 @@ static void test_bearer(void **state)
         assert_int_equal(http_bearer_token(bad[i], strlen(bad[i]), &tok, &len), -1);
 }
 
-/* ---- UTF-8 --------------------------------------------------------------- */
-
-static void test_utf8(void **state)
-{
-    (void)state;
-    static const char *const good[] = {"",
-                                       "abc",
-                                       "caf\xc3\xa9",
-                                       "\xe2\x82\xac",
-                                       "\xf0\x9f\x98\x80",
-                                       "\xf4\x8f\xbf\xbf",
-                                       "\xef\xbf\xbf"};
-    static const char *const bad[] = {
-        "\xc0\x80",         /* overlong NUL */
-        "\xe0\x80\xaf",     /* overlong '/' */
-        "\xed\xa0\x80",     /* surrogate */
-        "\xf4\x90\x80\x80", /* above U+10FFFF */
-        "\xf5\x80\x80\x80", "\xff", "\x80", "caf\xc3", "\xe2\x82", "\xc3\x28",
-    };
-    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-        assert_true(http_utf8_is_valid(good[i], strlen(good[i])));
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_false(http_utf8_is_valid(bad[i], strlen(bad[i])));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,7 +214,6 @@ int main(void)
         cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_content_type),
         cmocka_unit_test(test_bearer),
-        cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,4 +1,4 @@
-/* Unit tests for src/schema/text.c: code points, trimming, control characters. */
+/* Unit tests for src/schema/text.c: trimming, control characters, ASCII case. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,18 +10,6 @@
 #include "schema/text.h"
 
 #define LIT(s) (s), (sizeof(s) - 1)
-
-static void test_codepoints_count_characters_not_bytes(void **state)
-{
-    (void)state;
-    assert_int_equal(text_codepoints(LIT("")), 0);
-    assert_int_equal(text_codepoints(LIT("abc")), 3);
-    assert_int_equal(text_codepoints(LIT("\xc3\xa9")), 1);         /* é: 2 bytes */
-    assert_int_equal(text_codepoints(LIT("\xe2\x82\xac")), 1);     /* €: 3 bytes */
-    assert_int_equal(text_codepoints(LIT("\xf0\x9f\x98\x80")), 1); /* emoji: 4 bytes */
-    assert_int_equal(text_codepoints(LIT("a\xc3\xa9\xf0\x9f\x98\x80z")), 4);
-    assert_int_equal(text_codepoints(LIT("a\0b")), 3); /* NUL is a character */
-}
 
 static void test_trim_only_space_tab_cr_lf(void **state)
 {
@@ -82,34 +70,13 @@ static void test_ascii_case_insensitive(void **state)
     assert_true(text_equal_ascii_ci(LIT("\xc3\xa9x"), LIT("\xc3\xa9X")));
 }
 
-static void test_valid_utf8(void **state)
-{
-    (void)state;
-    assert_true(text_valid_utf8(LIT("")));
-    assert_true(text_valid_utf8(LIT("plain")));
-    assert_true(text_valid_utf8(LIT("\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf")));
-    assert_true(text_valid_utf8(LIT("\xed\x9f\xbf"))); /* U+D7FF */
-    assert_false(text_valid_utf8(LIT("\xff")));
-    assert_false(text_valid_utf8(LIT("\x80"))); /* lone continuation */
-    assert_false(text_valid_utf8(LIT("\xc3"))); /* truncated */
-    assert_false(text_valid_utf8(LIT("\xe2\x82")));
-    assert_false(text_valid_utf8(LIT("\xc0\xaf")));         /* overlong '/' */
-    assert_false(text_valid_utf8(LIT("\xe0\x80\xaf")));     /* overlong */
-    assert_false(text_valid_utf8(LIT("\xf0\x80\x80\xaf"))); /* overlong */
-    assert_false(text_valid_utf8(LIT("\xed\xa0\x80")));     /* surrogate U+D800 */
-    assert_false(text_valid_utf8(LIT("\xf4\x90\x80\x80"))); /* above U+10FFFF */
-    assert_false(text_valid_utf8(LIT("\xe2\x28\xa1")));     /* bad continuation */
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_codepoints_count_characters_not_bytes),
         cmocka_unit_test(test_trim_only_space_tab_cr_lf),
         cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_nul),
         cmocka_unit_test(test_ascii_case_insensitive),
-        cmocka_unit_test(test_valid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,110 +12,8 @@
 
 #include <cmocka.h>
 
+#include "../fake_api.h"
 #include "tasks/tasks_routes.c" /* NOLINT(bugprone-suspicious-include): reaches statics */
-
-/* ---- the fake HTTP layer ------------------------------------------------------ */
-
-typedef struct answer {
-    int status; /* 0 until answered */
-    int n_answers;
-    json_t *body;
-    char headers[8][2][128];
-    int n_headers;
-} answer_t;
-
-static answer_t ans;
-static const char *const *query_kv; /* name, value, ..., NULL */
-
-const char *api_param(const api_req_t *r, const char *name)
-{
-    for (size_t i = 0; i < r->n_params; i++)
-        if (strcmp(r->param_names[i], name) == 0)
-            return r->param_values[i];
-    return NULL;
-}
-
-const char *api_query(api_req_t *r, const char *name)
-{
-    (void)r;
-    for (size_t i = 0; query_kv != NULL && query_kv[i] != NULL; i += 2)
-        if (strcmp(query_kv[i], name) == 0)
-            return query_kv[i + 1];
-    return NULL;
-}
-
-bool api_req_client_gone(const api_req_t *r)
-{
-    (void)r;
-    return false;
-}
-
-void api_add_header(api_req_t *r, const char *name, const char *value)
-{
-    (void)r;
-    assert_true(ans.n_headers < 8);
-    snprintf(ans.headers[ans.n_headers][0], 128, "%s", name);
-    snprintf(ans.headers[ans.n_headers][1], 128, "%s", value);
-    ans.n_headers++;
-}
-
-static void answer(int status, const char *body, size_t len)
-{
-    ans.status = status;
-    ans.n_answers++;
-    json_decref(ans.body);
-    ans.body = NULL;
-    if (body != NULL) {
-        json_error_t jerr;
-        ans.body = json_loadb(body, len, 0, &jerr);
-        if (ans.body == NULL)
-            fail_msg("handler sent invalid JSON: %.*s", (int)len, body);
-    }
-}
-
-void api_respond_json(api_req_t *r, int status, const char *body, size_t len)
-{
-    (void)r;
-    answer(status, body, len);
-}
-
-void api_respond_empty(api_req_t *r, int status)
-{
-    (void)r;
-    answer(status, NULL, 0);
-}
-
-void api_respond_error(api_req_t *r, const api_error_t *e)
-{
-    (void)r;
-    buf_t b = BUF_INIT;
-    api_error_to_json(e, &b);
-    answer(api_err_status(e->err), b.data, b.len);
-    buf_dispose(&b);
-}
-
-void api_respond_err(api_req_t *r, api_err_t err, const char *detail)
-{
-    api_error_t e;
-    api_error_init(&e, err);
-    e.detail = detail;
-    api_respond_error(r, &e);
-}
-
-void api_respond_store_error(api_req_t *r, store_status_t status)
-{
-    api_respond_err(
-        r, status == STORE_UNAVAILABLE ? API_ERR_SERVICE_UNAVAILABLE : API_ERR_INTERNAL_ERROR,
-        NULL);
-}
-
-static const char *header(const char *name)
-{
-    for (int i = 0; i < ans.n_headers; i++)
-        if (strcmp(ans.headers[i][0], name) == 0)
-            return ans.headers[i][1];
-    return NULL;
-}
 
 /* ---- the fake store ------------------------------------------------------------ */
 
@@ -391,8 +289,7 @@ static int call(void (*handler)(api_req_t *), const char *user, const char *id, 
         if (r->body == NULL)
             fail_msg("bad test JSON %s", body);
     }
-    json_decref(ans.body);
-    memset(&ans, 0, sizeof(ans));
+    fake_api_reset();
     handler(r);
     if (db.deferred) {
         assert_int_equal(ans.n_answers, 0); /* nothing before the store answers */

@@ -1,6 +1,6 @@
-/* The account routes against a fake HTTP layer (api_* here; api_offload runs
- * the job inline) and a fake user store, with the real auth module issuing
- * and checking tokens and real Argon2id hashing. */
+/* The account routes against a fake HTTP layer (../fake_api.h; api_offload,
+ * here, runs the job inline) and a fake user store, with the real auth
+ * module issuing and checking tokens and real Argon2id hashing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,68 +11,12 @@
 
 #include <cmocka.h>
 
+#include "../fake_api.h"
 #include "users/users_routes.c" /* reaches the module's state and clock */
 
-/* ---- the fake HTTP layer -------------------------------------------------- */
-
-static struct {
-    int status, n_answers;
-    json_t *body;
-    char headers[8][2][128];
-    int n_headers;
-} ans;
+/* ---- the fake HTTP layer: fake_api.h, and api_offload running inline ------- */
 
 static int offloads;
-
-const char *api_param(const api_req_t *r, const char *name)
-{
-    (void)r;
-    (void)name;
-    return NULL;
-}
-
-void api_add_header(api_req_t *r, const char *name, const char *value)
-{
-    (void)r;
-    assert_true(ans.n_headers < 8);
-    snprintf(ans.headers[ans.n_headers][0], 128, "%s", name);
-    snprintf(ans.headers[ans.n_headers][1], 128, "%s", value);
-    ans.n_headers++;
-}
-
-void api_respond_json(api_req_t *r, int status, const char *body, size_t len)
-{
-    (void)r;
-    ans.status = status;
-    ans.n_answers++;
-    json_decref(ans.body);
-    ans.body = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-    if (ans.body == NULL)
-        fail_msg("handler sent invalid JSON: %.*s", (int)len, body);
-}
-
-void api_respond_error(api_req_t *r, const api_error_t *e)
-{
-    buf_t b = BUF_INIT;
-    api_error_to_json(e, &b);
-    api_respond_json(r, api_err_status(e->err), b.data, b.len);
-    buf_dispose(&b);
-}
-
-void api_respond_err(api_req_t *r, api_err_t err, const char *detail)
-{
-    api_error_t e;
-    api_error_init(&e, err);
-    e.detail = detail;
-    api_respond_error(r, &e);
-}
-
-void api_respond_store_error(api_req_t *r, store_status_t status)
-{
-    api_respond_err(
-        r, status == STORE_UNAVAILABLE ? API_ERR_SERVICE_UNAVAILABLE : API_ERR_INTERNAL_ERROR,
-        NULL);
-}
 
 void api_offload(api_req_t *r, void (*work)(void *arg), void (*done)(api_req_t *r, void *arg),
                  void *arg)
@@ -87,14 +31,6 @@ void api_auth_done(api_req_t *r, bool ok)
     (void)r;
     (void)ok;
     fail_msg("no token here needs a key refetch");
-}
-
-static const char *header(const char *name)
-{
-    for (int i = 0; i < ans.n_headers; i++)
-        if (strcmp(ans.headers[i][0], name) == 0)
-            return ans.headers[i][1];
-    return NULL;
 }
 
 /* ---- the fake store ------------------------------------------------------- */
@@ -225,16 +161,10 @@ static int group_teardown(void **state)
     return 0;
 }
 
-static void reset_answer(void)
-{
-    json_decref(ans.body);
-    memset(&ans, 0, sizeof(ans));
-}
-
 static int each_setup(void **state)
 {
     (void)state;
-    reset_answer();
+    fake_api_reset();
     offloads = 0;
     return 0;
 }
@@ -249,7 +179,7 @@ static int each_teardown(void **state)
 /* Runs handler on a JSON body (text) from client address addr. */
 static void call(void (*handler)(api_req_t *), const char *body, const char *addr)
 {
-    reset_answer();
+    fake_api_reset();
     arena_free(req.arena);
     memset(&req, 0, sizeof(req));
     req.arena = arena_new();
@@ -568,7 +498,7 @@ static void test_me_with_account(void **state)
     req.arena = arena_new();
     req.principal.sub = id;
     req.principal.email = "stale@x.io";
-    reset_answer();
+    fake_api_reset();
     users_handle_me(&req);
     assert_int_equal(ans.status, 200);
     assert_int_equal(json_object_size(ans.body), 4);
@@ -586,7 +516,7 @@ static void test_me_from_token_only(void **state)
     req.arena = arena_new();
     req.principal.sub = "VF3GY5BtIUt1zLTAzLVHa68GRvCmQcyK";
     req.principal.email = "front@x.io";
-    reset_answer();
+    fake_api_reset();
     users_handle_me(&req);
     assert_int_equal(ans.status, 200);
     assert_string_equal(str(ans.body, "id"), "VF3GY5BtIUt1zLTAzLVHa68GRvCmQcyK");
@@ -595,14 +525,14 @@ static void test_me_from_token_only(void **state)
     assert_true(json_is_null(json_object_get(ans.body, "created_at")));
 
     req.principal.email = NULL;
-    reset_answer();
+    fake_api_reset();
     users_handle_me(&req);
     assert_int_equal(ans.status, 200);
     assert_true(json_is_null(json_object_get(ans.body, "email")));
     assert_int_equal(json_object_size(ans.body), 4);
 
     db.fail = STORE_UNAVAILABLE;
-    reset_answer();
+    fake_api_reset();
     users_handle_me(&req);
     assert_int_equal(ans.status, 503);
 }
