@@ -9,6 +9,13 @@
  * in one read transaction. A busy database past the timeout is
  * STORE_UNAVAILABLE.
  *
+ * Writers take turns on the store's mutex before they ask SQLite for the
+ * write lock. SQLite's busy handler sleeps with a growing back-off (up to
+ * 100 ms a time) and a waiting worker keeps losing the lock to one that
+ * writes again at once, so two busy workers each stalled the other's whole
+ * event loop for hundreds of milliseconds; a mutex hands the turn over as
+ * soon as the write is done. The busy timeout still covers other processes.
+ *
  * "sqlite://:memory:" is one shared-cache in-memory database per store_t,
  * kept alive by the store's own connection. Shared-cache connections lock
  * whole tables and answer SQLITE_LOCKED instead of waiting, so every
@@ -78,7 +85,7 @@ typedef struct sqlite_store {
     char *path;           /* file name, or the shared in-memory URI */
     bool memory;          /* sqlite://:memory: */
     sqlite3 *db;          /* migrations; keeps an in-memory database alive */
-    pthread_mutex_t lock; /* in-memory only: serialises every operation */
+    pthread_mutex_t lock; /* serialises every operation (in-memory), or writes (file) */
 } sqlite_store_t;
 
 typedef struct sqlite_worker {
@@ -92,15 +99,17 @@ static const store_vtable_t sqlite_vtable;
 
 /* ---- statements and transactions --------------------------------------------- */
 
-static void worker_lock(sqlite_worker_t *w)
+/* Takes the store's mutex for a write (write = true) or, in memory, for
+ * any call. */
+static void worker_lock(sqlite_worker_t *w, bool write)
 {
-    if (w->store->memory)
+    if (write || w->store->memory)
         pthread_mutex_lock(&w->store->lock);
 }
 
-static void worker_unlock(sqlite_worker_t *w)
+static void worker_unlock(sqlite_worker_t *w, bool write)
 {
-    if (w->store->memory)
+    if (write || w->store->memory)
         pthread_mutex_unlock(&w->store->lock);
 }
 
@@ -446,27 +455,29 @@ static store_status_t user_delete(sqlite_worker_t *w, const char *id)
 
 /* Every call below has one shape: call_begin, the operation, call_end. */
 
-/* Starts a call on base: clears *res and takes the worker lock. */
-static sqlite_worker_t *call_begin(store_worker_t *base, store_result_t *res)
+/* Starts a call on base: clears *res and takes the worker lock (write: the
+ * call may write). */
+static sqlite_worker_t *call_begin(store_worker_t *base, store_result_t *res, bool write)
 {
     sqlite_worker_t *w = WORKER(base);
     *res = (store_result_t){0};
-    worker_lock(w);
+    worker_lock(w, write);
     return w;
 }
 
 /* Ends a call: releases the worker lock, then answers, exactly once, with
  * the database work over. */
-static void call_end(sqlite_worker_t *w, const store_result_t *res, store_cb cb, void *ctx)
+static void call_end(sqlite_worker_t *w, bool write, const store_result_t *res, store_cb cb,
+                     void *ctx)
 {
-    worker_unlock(w);
+    worker_unlock(w, write);
     cb(ctx, res);
 }
 
 static void sq_ping(store_worker_t *base, store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, false);
     int rc = SQLITE_ERROR;
     sqlite3_stmt *st = fixed(w, ST_PING, &rc);
     if (st != NULL) {
@@ -478,92 +489,92 @@ static void sq_ping(store_worker_t *base, store_cb cb, void *ctx)
         LOG_WARN("sqlite: ping: %s", sqlite3_errstr(rc));
         res.status = STORE_UNAVAILABLE;
     }
-    call_end(w, &res, cb, ctx);
+    call_end(w, false, &res, cb, ctx);
 }
 
 static void sq_task_list(store_worker_t *base, arena_t *arena, const char *user_id,
                          const store_task_query_t *q, store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, false);
     /* One read transaction, so that the page and the count agree. */
     res.status = tx_begin(w, ST_BEGIN_READ);
     if (res.status == STORE_OK) {
         store_status_t status = store__sqlite_list(&w->conn, arena, user_id, q, &res);
         res.status = tx_end(w, status);
     }
-    call_end(w, &res, cb, ctx);
+    call_end(w, false, &res, cb, ctx);
 }
 
 static void sq_task_get(store_worker_t *base, arena_t *arena, const char *user_id, int64_t id,
                         store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, false);
     res.task = task_select(w, arena, user_id, id, &res.status);
-    call_end(w, &res, cb, ctx);
+    call_end(w, false, &res, cb, ctx);
 }
 
 static void sq_task_create(store_worker_t *base, arena_t *arena, const store_task_t *t, store_cb cb,
                            void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, true);
     res.status = task_create(w, arena, t, &res.task);
-    call_end(w, &res, cb, ctx);
+    call_end(w, true, &res, cb, ctx);
 }
 
 static void sq_task_modify(store_worker_t *base, arena_t *arena, const char *user_id, int64_t id,
                            store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, true);
     res.status = task_modify(w, arena, user_id, id, fn, fn_ctx, &res.task);
-    call_end(w, &res, cb, ctx);
+    call_end(w, true, &res, cb, ctx);
 }
 
 static void sq_task_delete(store_worker_t *base, const char *user_id, int64_t id, store_cb cb,
                            void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, true);
     res.status = task_delete(w, user_id, id);
-    call_end(w, &res, cb, ctx);
+    call_end(w, true, &res, cb, ctx);
 }
 
 static void sq_user_create(store_worker_t *base, arena_t *arena, const store_user_t *u, store_cb cb,
                            void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, true);
     res.status = user_insert(w, arena, u, &res.user);
-    call_end(w, &res, cb, ctx);
+    call_end(w, true, &res, cb, ctx);
 }
 
 static void sq_user_get_by_email(store_worker_t *base, arena_t *arena, const char *email,
                                  store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, false);
     res.status = user_select(w, arena, ST_USER_BY_EMAIL, email, &res.user);
-    call_end(w, &res, cb, ctx);
+    call_end(w, false, &res, cb, ctx);
 }
 
 static void sq_user_get(store_worker_t *base, arena_t *arena, const char *id, store_cb cb,
                         void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, false);
     res.status = user_select(w, arena, ST_USER_BY_ID, id, &res.user);
-    call_end(w, &res, cb, ctx);
+    call_end(w, false, &res, cb, ctx);
 }
 
 static void sq_user_delete(store_worker_t *base, const char *id, store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res);
+    sqlite_worker_t *w = call_begin(base, &res, true);
     res.status = user_delete(w, id);
-    call_end(w, &res, cb, ctx);
+    call_end(w, true, &res, cb, ctx);
 }
 
 static int sq_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out)
@@ -575,9 +586,9 @@ static int sq_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out
     w->base.vt = &sqlite_vtable;
     w->store = s;
     *out = NULL;
-    worker_lock(w);
+    worker_lock(w, false);
     int rc = store__sqlite_connect(s->path, s->memory, &w->conn.db, err, sizeof(err));
-    worker_unlock(w);
+    worker_unlock(w, false);
     if (rc < 0) {
         LOG_ERROR("sqlite: %s", err);
         free(w);
@@ -590,12 +601,12 @@ static int sq_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out
 static void sq_worker_free(store_worker_t *base)
 {
     sqlite_worker_t *w = WORKER(base);
-    worker_lock(w);
+    worker_lock(w, false);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(w->fixed[i]);
     store__sqlite_list_dispose(&w->conn);
     sqlite3_close(w->conn.db);
-    worker_unlock(w);
+    worker_unlock(w, false);
     free(w);
 }
 
@@ -613,8 +624,7 @@ static void sq_close(store_t *base)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
     sqlite3_close(s->db);
-    if (s->memory)
-        pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->lock);
     free(s->path);
     free(s);
 }
@@ -677,10 +687,10 @@ int store__sqlite_open(const char *url, const store_options_t *opts, store_t **o
                  atomic_fetch_add(&seq, 1));
         s->path = xstrdup(uri);
         s->memory = true;
-        pthread_mutex_init(&s->lock, NULL);
     } else {
         s->path = xstrdup(path);
     }
+    pthread_mutex_init(&s->lock, NULL);
 
     int status = STORE_UNAVAILABLE;
     if (store__sqlite_connect(s->path, s->memory, &s->db, err, errlen) < 0)

@@ -61,10 +61,19 @@ int store__sqlite_connect(const char *path, bool uri, sqlite3 **out, char *err, 
     }
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-    rc = sqlite3_exec(db,
-                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-                      "PRAGMA synchronous=NORMAL;",
-                      NULL, NULL, NULL);
+    /* Switching a new file to WAL can answer SQLITE_BUSY at once, without
+     * the busy handler, while another connection opens the same file (several
+     * servers or workers starting together): retry for up to the busy
+     * timeout. This runs only when a connection is opened. */
+    for (int waited_ms = 0;; waited_ms += 10) {
+        rc = sqlite3_exec(db,
+                          "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                          "PRAGMA synchronous=NORMAL;",
+                          NULL, NULL, NULL);
+        if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= BUSY_TIMEOUT_MS)
+            break;
+        sqlite3_sleep(10);
+    }
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot use SQLite database %s: %s", path, sqlite3_errmsg(db));
         goto fail;

@@ -328,6 +328,8 @@ static void *migrate_thread(void *arg)
         m->rc = sqlite_run(db, migrations_sqlite, migrations_sqlite_count, MIGRATE_UP, 0, out,
                            sizeof(out));
         sqlite3_close(db);
+    } else {
+        fprintf(stderr, "connect: %s\n", err);
     }
     return NULL;
 }
