@@ -285,22 +285,28 @@ static void done_ping(pg_op_t *op)
     store__pg_finish_status((pg_req_t *)op, op->status == STORE_OK ? STORE_OK : STORE_UNAVAILABLE);
 }
 
+/* The status of an operation that reads one row or none: STORE_OK with
+ * *res set when a row came, STORE_NOT_FOUND when none, else the failure. */
+static store_status_t one_row(pg_req_t *r, int status, const PGresult **res)
+{
+    if (status != STORE_OK)
+        return (store_status_t)status;
+    *res = store__pg_result_of(r, PGRES_TUPLES_OK);
+    if (*res == NULL)
+        return STORE_ERROR;
+    return PQntuples(*res) == 0 ? STORE_NOT_FOUND : STORE_OK;
+}
+
 /* get, create: one task row, or none. */
 static void done_task(pg_op_t *op)
 {
     pg_req_t *r = (pg_req_t *)op;
-    store_result_t out = {.status = (store_status_t)op->status};
+    const PGresult *res = NULL;
+    store_result_t out = {.status = one_row(r, op->status, &res)};
     if (out.status == STORE_OK) {
-        const PGresult *res = store__pg_result_of(r, PGRES_TUPLES_OK);
-        if (res == NULL) {
+        out.task = arena_calloc(r->arena, 1, sizeof(*out.task));
+        if (!store__pg_read_task(res, 0, r->arena, NULL, out.task))
             out.status = STORE_ERROR;
-        } else if (PQntuples(res) == 0) {
-            out.status = STORE_NOT_FOUND;
-        } else {
-            out.task = arena_calloc(r->arena, 1, sizeof(*out.task));
-            if (!store__pg_read_task(res, 0, r->arena, NULL, out.task))
-                out.status = STORE_ERROR;
-        }
     }
     store__pg_finish(r, &out);
 }
@@ -320,18 +326,12 @@ static void done_delete(pg_op_t *op)
 static void done_user(pg_op_t *op)
 {
     pg_req_t *r = (pg_req_t *)op;
-    store_result_t out = {.status = (store_status_t)op->status};
+    const PGresult *res = NULL;
+    store_result_t out = {.status = one_row(r, op->status, &res)};
     if (out.status == STORE_OK) {
-        const PGresult *res = store__pg_result_of(r, PGRES_TUPLES_OK);
-        if (res == NULL) {
+        out.user = arena_calloc(r->arena, 1, sizeof(*out.user));
+        if (!read_user(res, r->arena, out.user))
             out.status = STORE_ERROR;
-        } else if (PQntuples(res) == 0) {
-            out.status = STORE_NOT_FOUND;
-        } else {
-            out.user = arena_calloc(r->arena, 1, sizeof(*out.user));
-            if (!read_user(res, r->arena, out.user))
-                out.status = STORE_ERROR;
-        }
     }
     store__pg_finish(r, &out);
 }
