@@ -50,6 +50,8 @@ static int check_secret(const char *v, char *why, size_t n);
 static int check_http_url(const char *v, char *why, size_t n);
 static int check_cors(const char *v, char *why, size_t n);
 static int check_nonempty(const char *v, char *why, size_t n);
+static int check_pool_mode(const char *v, char *why, size_t n);
+static int check_listen_url(const char *v, char *why, size_t n);
 
 #define OFF(field) offsetof(settings_t, field)
 
@@ -95,6 +97,22 @@ static const setting_def_t settings_table[] = {
      "where the /docs page loads Swagger UI from"},
     {"DOCS_ASSETS_DIR", SETTING_STR, OFF(docs_assets_dir), NULL, "none", 0, 0, check_nonempty, 0,
      "swagger-ui-dist folder that /docs loads from here (offline); wins over the URL"},
+    {"TRUSTED_PROXIES", SETTING_STR, OFF(trusted_proxies), NULL, "none", 0, 0, check_nonempty, 0,
+     "comma-separated addresses or CIDR blocks of the proxies in front; X-Forwarded-For is "
+     "read only from them"},
+    {"SHUTDOWN_DRAIN_SECONDS", SETTING_INT, OFF(shutdown_drain_seconds), "0", NULL, 0, 3600, NULL,
+     0, "on SIGTERM, seconds /ready answers 503 while requests are still served"},
+    {"DB_POOL_MODE", SETTING_STR, OFF(db_pool_mode), "session", NULL, 0, 0, check_pool_mode, 0,
+     "session, or transaction behind a transaction pooler (PgBouncer, Neon pooled)"},
+    {"DATABASE_LISTEN_URL", SETTING_STR, OFF(database_listen_url), NULL, "DATABASE_URL", 0, 0,
+     check_listen_url, 0,
+     "direct (session) PostgreSQL URL for change notifications when DATABASE_URL is pooled"},
+    {"IDEMPOTENCY_TTL", SETTING_LONG, OFF(idempotency_ttl), "86400", NULL, 1, 31536000, NULL, 0,
+     "seconds an Idempotency-Key and its answer are kept"},
+    {"EVENTS_RETENTION", SETTING_LONG, OFF(events_retention), "3600", NULL, 1, 31536000, NULL, 0,
+     "seconds of change history kept for resuming event streams"},
+    {"WEB_APP", SETTING_BOOL, OFF(web_app), "true", NULL, 0, 0, NULL, 0,
+     "serve the web app at / (true/false)"},
 };
 
 enum { N_SETTINGS = sizeof(settings_table) / sizeof(settings_table[0]) };
@@ -195,6 +213,24 @@ static int check_nonempty(const char *v, char *why, size_t n)
         return -1;
     }
     return 0;
+}
+
+static int check_pool_mode(const char *v, char *why, size_t n)
+{
+    if (strcmp(v, "session") == 0 || strcmp(v, "transaction") == 0)
+        return 0;
+    snprintf(why, n, "must be session or transaction");
+    return -1;
+}
+
+static int check_listen_url(const char *v, char *why, size_t n)
+{
+    static const char *const pg[] = {"postgresql://", "postgres://", "postgresql+asyncpg://"};
+    for (size_t i = 0; i < sizeof(pg) / sizeof(pg[0]); i++)
+        if (has_prefix(v, pg[i]))
+            return 0;
+    snprintf(why, n, "must be a postgresql:// URL");
+    return -1;
 }
 
 /* One origin: http(s)://host[:port] with no path, query or user info. */

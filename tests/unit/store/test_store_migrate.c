@@ -239,8 +239,10 @@ static void test_sqlite_round_trip(void **state)
     sqlite3 *db;
     assert_int_equal(store__sqlite_connect(path, false, &db, err, sizeof(err)), 0);
     const migration_t *list = migrations_sqlite;
-    size_t n = migrations_sqlite_count;
-    assert_int_equal(n, 2);
+    /* The first two migrations, step by step; every later one is checked by
+     * the full round trip at the end. */
+    size_t n = 2;
+    assert_true(migrations_sqlite_count >= n);
 
     assert_int_equal(sqlite_run(db, list, n, MIGRATE_STATUS, 0, out, sizeof(out)), 0);
     assert_string_equal(out, "1 create_tasks pending\n2 create_users pending\n");
@@ -267,6 +269,13 @@ static void test_sqlite_round_trip(void **state)
     assert_string_equal(objs, "schema_migrations ");
     assert_int_equal(sqlite_run(db, list, n, MIGRATE_STATUS, 0, out, sizeof(out)), 0);
     assert_string_equal(out, "1 create_tasks pending\n2 create_users pending\n");
+
+    /* Every migration up, then every one down: nothing is left behind. */
+    n = migrations_sqlite_count;
+    assert_int_equal(sqlite_run(db, list, n, MIGRATE_UP, 0, out, sizeof(out)), 0);
+    assert_int_equal(sqlite_run(db, list, n, MIGRATE_DOWN, (int)n, out, sizeof(out)), 0);
+    schema_objects(db, objs, sizeof(objs));
+    assert_string_equal(objs, "schema_migrations ");
 
     /* Up again: a working schema, and the server accepts it. */
     assert_int_equal(sqlite_run(db, list, n, MIGRATE_UP, 0, out, sizeof(out)), 0);
@@ -402,14 +411,16 @@ static void test_cli(void **state)
     assert_int_equal(cli(f.url, "up", "1", NULL), 0);
     assert_int_equal(applied_count(path), 1);
     assert_int_equal(cli(f.url, "up", NULL, NULL), 0);
-    assert_int_equal(applied_count(path), 2);
+    assert_int_equal(applied_count(path), (int)migrations_sqlite_count);
     assert_int_equal(cli(f.url, "status", NULL, NULL), 0);
-    assert_int_equal(cli(f.url, "down", "2", NULL), 0);
+    char all[16];
+    snprintf(all, sizeof(all), "%zu", migrations_sqlite_count);
+    assert_int_equal(cli(f.url, "down", all, NULL), 0);
     assert_int_equal(applied_count(path), 0);
     assert_int_equal(cli(f.url, "down", NULL, NULL), 0);
     assert_int_equal(cli(f.url, "up", NULL, NULL), 0);
     assert_int_equal(cli(f.url, "down", NULL, NULL), 0);
-    assert_int_equal(applied_count(path), 1);
+    assert_int_equal(applied_count(path), (int)migrations_sqlite_count - 1);
     fixture_remove_files(&f);
 }
 
