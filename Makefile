@@ -59,9 +59,13 @@ lint: deps-test build/build.ninja
 fmt:
 	find src tests/unit tests/fuzz -name '*.[ch]' -print0 | xargs -0 -r clang-format -i
 
-bench: build
-	@if [ -x bench/run.sh ]; then bench/run.sh; \
-	else echo "bench/run.sh is not there yet" >&2; exit 1; fi
+# The benchmark of issue 11 (bench/all.sh): ratios against the FastAPI reference
+# (FASTAPI_REF, outside the repo; skipped with one line when missing), the
+# concurrency and history charts; results in bench/results/.
+bench:
+	@scripts/install-deps.sh bench || scripts/install-deps.sh test
+	@$(MAKE) --no-print-directory build
+	bench/all.sh
 
 clean:
 	rm -rf build build-asan build-coverage build-fuzz

@@ -1,120 +1,134 @@
 #!/usr/bin/env bash
-# Load test todo-server with wrk, and optionally the FastAPI reference
-# (../shared/anchors/fastapi-ref) in the same session, so that the figures
-# that matter are ratios measured back to back on the same noisy machine.
+# todo-server against the FastAPI reference (ADR-009), same workloads, same
+# sitting, printed as ratios: the absolute figures drift with the load of a
+# shared machine, the ratios measured back to back are the claim.
 #
-# usage: bench/run.sh [--baseline] [--workloads "list create mixed"]
-#   BENCH_DATABASE_URL  database for todo-server (default: a fresh SQLite file);
-#                       a postgresql:// URL benchmarks the PostgreSQL backend
-#   BASELINE_DATABASE_URL  database for the reference (default: its own SQLite file)
-#   DURATION (10s) CONNS (64) THREADS (1) WARMUP (2 seconds) WORKERS (2)
-# Each workload prints one line:
-#   <server> <workload> requests=… rps=… p50_ms=… p99_ms=… non2xx=0 socket_errors=0 cpu_ms_per_req=…
-# A line with non2xx or socket_errors above 0 is not a valid measurement.
+# usage: bench/run.sh [--db sqlite|pg] [--reps N] [--workloads "list create mixed"]
+#                     [--baseline | --no-baseline]
+#   --db pg      both servers on a throwaway PostgreSQL cluster (scripts/pg-cluster.sh),
+#                each on its own database; BENCH_DATABASE_URL overrides todo-server's
+#   --reps N     rounds (default 1); each round measures todo-server then the
+#                reference, and the summary gives the ratios' range over the rounds
+#   the baseline runs when the reference (FASTAPI_REF, see bench/lib.sh) and its Debian
+#   packages are there, and is skipped with one line saying why otherwise;
+#   --baseline makes its absence an error.
+#   DURATION (10s) CONNS (64) WARMUP (2 seconds) WORKERS (2)
+# Prints per workload:
+#   <server> <workload> requests=… rps=… p50_ms=… p99_ms=… non2xx=0 socket_errors=0 cpu_ms_per_req=… [db_cpu_ms_per_req=…]
+# and the ratios todo-server / reference. A line with non2xx or socket_errors
+# above 0 is not a valid measurement. Also written to bench/results/ratios-<db>.txt.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-baseline=0
-workloads="list create mixed"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+db=sqlite baseline=auto reps=1 workloads="list create mixed"
 while [ $# -gt 0 ]; do
     case "$1" in
-    --baseline) baseline=1 ;;
+    --db) db=$2; shift ;;
+    --reps) reps=$2; shift ;;
     --workloads) workloads=$2; shift ;;
-    *) echo "usage: bench/run.sh [--baseline] [--workloads \"list create mixed\"]" >&2; exit 2 ;;
+    --baseline) baseline=yes ;;
+    --no-baseline) baseline=no ;;
+    *) sed -n '6,14p' "$0" >&2; exit 2 ;;
     esac
     shift
 done
-DURATION=${DURATION:-10s} CONNS=${CONNS:-64} THREADS=${THREADS:-1} WARMUP=${WARMUP:-2}
-WORKERS=${WORKERS:-2}
-ref_dir=${REF_DIR:-$top/../shared/anchors/fastapi-ref}
+case $db in sqlite | pg) ;; *) echo "run.sh: --db sqlite or pg" >&2; exit 2 ;; esac
+DURATION=${DURATION:-10s} CONNS=${CONNS:-64} WARMUP=${WARMUP:-2}
+bench_deps
 
-command -v wrk >/dev/null || "$top/scripts/install-deps.sh" test
-make -C "$top" --no-print-directory build >/dev/null
+if [ "$baseline" != no ]; then
+    why=$(baseline_missing)
+    if [ -n "$why" ]; then
+        [ "$baseline" = yes ] && { echo "run.sh: no baseline: $why" >&2; exit 1; }
+        echo "# FastAPI baseline skipped: $why"
+        baseline=no
+    fi
+fi
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-secret=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 48)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-token() { BETTER_AUTH_SECRET=$secret "$top/build/todo-server" token --sub "$1" --ttl 86400; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-cpu_of() {  # cpu ticks of a process and its children threads/processes
-    local t=0 p
-    for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(ticks "$p"))); done
-    echo "$t"
-}
-wait_health() {
-    for _ in $(seq 100); do curl -fs "$1/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    echo "bench: $1 did not come up" >&2; return 1
-}
-
-# measure NAME BASE PID
-measure() {
-    local name=$1 base=$2 pid=$3 run=$RANDOM users="$tmp/users-$1.txt"
+# seed NAME BASE -> writes $bench_tmp/NAME.env (users and tokens of the workloads)
+seed() {
+    local name=$1 base=$2 run=$RANDOM users="$bench_tmp/$1-users.txt" u t i
     local list_user="bl$run" create_user="bc$run"
-    local list_token create_token
-    list_token=$(token "$list_user"); create_token=$(token "$create_user")
-    python3 "$here/seed.py" "$base" "$list_user" "$list_token" 100 >/dev/null
+    python3 "$BENCH_DIR/seed.py" "$base" "$list_user" "$(token "$list_user")" 100 >/dev/null
     : >"$users"
     for i in 1 2 3 4 5 6 7 8; do
-        local u="bm$run$i" t
-        t=$(token "$u")
-        echo "$u $t $(python3 "$here/seed.py" "$base" "$u" "$t" 50)" >>"$users"
+        u="bm$run$i" t=$(token "bm$run$i")
+        echo "$u $t $(python3 "$BENCH_DIR/seed.py" "$base" "$u" "$t" 50)" >>"$users"
     done
+    {
+        echo "list=BENCH_USER=$list_user BENCH_TOKEN=$(token "$list_user")"
+        echo "create=BENCH_USER=$create_user BENCH_TOKEN=$(token "$create_user")"
+        echo "mixed=BENCH_USERS_FILE=$users"
+    } >"$bench_tmp/$name.env"
+}
+
+# measure NAME SEEDED BASE PID DBNAME: one line per workload
+measure() {
+    local name=$1 seeded=$2 base=$3 pid=$4 dbname=$5 w envs line c0 c1 d0 d1 backends=() reqs extra
     for w in $workloads; do
-        local envs=(BENCH_WRK_DIR="$here/wrk" BENCH_USERS_FILE="$users")
-        case $w in
-        list) envs+=(BENCH_USER="$list_user" BENCH_TOKEN="$list_token") ;;
-        create) envs+=(BENCH_USER="$create_user" BENCH_TOKEN="$create_token") ;;
-        esac
-        if [ "$WARMUP" != 0 ]; then
-            env "${envs[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$here/wrk/$w.lua" "$base" >/dev/null 2>&1 || true
-        fi
-        local c0 c1 out reqs
-        c0=$(cpu_of "$pid")
-        out=$(env "${envs[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 10s \
-            -s "$here/wrk/$w.lua" "$base" | grep '^BENCH ')
-        c1=$(cpu_of "$pid")
-        reqs=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$out")
-        echo "$name ${out#BENCH } cpu_ms_per_req=$(awk -v t=$((c1 - c0)) -v k="$(getconf CLK_TCK)" -v n="$reqs" \
-            'BEGIN { if (n > 0) printf "%.3f", t * 1000 / k / n; else print "nan" }')"
+        read -r -a envs <<<"$(sed -n "s/^$w=//p" "$bench_tmp/$seeded.env")"
+        if [ "$WARMUP" != 0 ]; then WRK_BASE=$base wrk_line "$w" "$CONNS" "${WARMUP}s" "${envs[@]}" >/dev/null; fi
+        read -r -a backends <<<"$(pg_backends "$dbname")"
+        c0=$(cpu_ticks "$pid") d0=$(cpu_ticks "${backends[@]}")
+        line=$(WRK_BASE=$base wrk_line "$w" "$CONNS" "$DURATION" "${envs[@]}")
+        c1=$(cpu_ticks "$pid") d1=$(cpu_ticks "${backends[@]}")
+        reqs=$(field requests "$line")
+        extra=
+        [ ${#backends[@]} -eq 0 ] || extra=" db_cpu_ms_per_req=$(per_req $((d1 - d0)) "$reqs")"
+        echo "$name $w $line cpu_ms_per_req=$(per_req $((c1 - c0)) "$reqs")$extra"
     done
 }
 
-echo "# wrk -t$THREADS -c$CONNS -d$DURATION, warm-up ${WARMUP}s, $WORKERS workers each; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-port=$(free_port)
-DATABASE_URL=${BENCH_DATABASE_URL:-sqlite://$tmp/todo.db} PORT=$port WORKERS=$WORKERS \
-    BETTER_AUTH_SECRET=$secret LOG_LEVEL=warn "$top/build/todo-server" 2>"$tmp/todo.log" &
-pids+=($!)
-todo_pid=$!
-wait_health "http://127.0.0.1:$port"
-measure todo-server "http://127.0.0.1:$port" "$todo_pid" | tee "$tmp/todo.txt"
-echo "# todo-server resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' "/proc/$todo_pid/status")"
-
-if [ "$baseline" = 1 ]; then
-    [ -f "$ref_dir/app.py" ] || { echo "bench: no reference at $ref_dir" >&2; exit 1; }
-    "$top/scripts/install-deps.sh" bench
-    rport=$(free_port)
-    (cd "$ref_dir" && DATABASE_URL=${BASELINE_DATABASE_URL:-sqlite://$tmp/ref.db} PORT=$rport WORKERS=$WORKERS \
-        BETTER_AUTH_SECRET=$secret exec ./run.sh) >"$tmp/ref.log" 2>&1 &
-    pids+=($!)
-    ref_pid=$!
-    wait_health "http://127.0.0.1:$rport"
-    measure fastapi-ref "http://127.0.0.1:$rport" "$ref_pid" | tee "$tmp/ref.txt"
-    echo "# fastapi-ref resident memory (all processes): $(ps -o rss= --ppid "$ref_pid" -p "$ref_pid" | awk '{s+=$1} END {print s, "kB"}')"
-    echo "# ratios todo-server / fastapi-ref (rps: higher is better; cpu per request: reference / ours)"
+# ratios FILE_OURS FILE_REF: one line per workload
+ratios() {
+    local w
     for w in $workloads; do
         awk -v w="$w" '
             FNR == 1 { file++ }
             $2 == w { for (i = 3; i <= NF; i++) { split($i, kv, "="); v[file, kv[1]] = kv[2] } }
-            END { printf "%s rps_ratio=%.1fx p99_ratio=%.1fx cpu_ratio=%.1fx\n", w,
-                  v[1, "rps"] / v[2, "rps"], v[2, "p99_ms"] / v[1, "p99_ms"],
-                  v[2, "cpu_ms_per_req"] / v[1, "cpu_ms_per_req"] }' "$tmp/todo.txt" "$tmp/ref.txt"
+            END {
+                cpu1 = v[1, "cpu_ms_per_req"] + v[1, "db_cpu_ms_per_req"]
+                cpu2 = v[2, "cpu_ms_per_req"] + v[2, "db_cpu_ms_per_req"]
+                printf "ratio %s rps=%.1fx p99=%.1fx cpu=%.1fx\n", w, v[1, "rps"] / v[2, "rps"],
+                    v[2, "p99_ms"] / v[1, "p99_ms"], (cpu1 > 0 ? cpu2 / cpu1 : 0) }' "$1" "$2"
     done
-fi
+}
+
+main() {
+    local rep todo_url ref_url
+    echo "# bench/run.sh --db $db: wrk -t1 -c$CONNS -d$DURATION (warm-up ${WARMUP}s), $WORKERS workers each," \
+        "$reps round(s); commit $(commit_now), $(date -u '+%Y-%m-%d %H:%M UTC'), load $(load_now)"
+    todo_url=${BENCH_DATABASE_URL:-$(database_url "$db" todo_bench)}
+    start_todo "$todo_url"
+    seed todo "$TODO_BASE"
+    if [ "$baseline" != no ]; then
+        ref_url=$(database_url "$db" todo_ref)
+        start_ref "$ref_url"
+        seed ref "$REF_BASE"
+    fi
+    for rep in $(seq "$reps"); do
+        measure todo-server todo "$TODO_BASE" "$TODO_PID" todo_bench | tee "$bench_tmp/todo-$rep.txt"
+        if [ "$baseline" != no ]; then
+            measure fastapi-ref ref "$REF_BASE" "$REF_PID" todo_ref | tee "$bench_tmp/ref-$rep.txt"
+            ratios "$bench_tmp/todo-$rep.txt" "$bench_tmp/ref-$rep.txt" | tee "$bench_tmp/ratio-$rep.txt"
+        fi
+        echo "# load after round $rep: $(load_now)"
+    done
+    echo "# todo-server resident memory: $(awk '/VmRSS/ {print $2, $3}' "/proc/$TODO_PID/status")"
+    if [ "$baseline" != no ]; then
+        echo "# reference resident memory (all its processes): $(ps -o rss= --ppid "$REF_PID" -p "$REF_PID" | awk '{s += $1} END {print s, "kB"}')"
+        echo "# ratios todo-server / reference over $reps round(s): min-max (rps and cpu: higher is better for todo-server; p99: reference / ours)"
+        cat "$bench_tmp"/ratio-*.txt | awk '
+            { w = $2; for (i = 3; i <= NF; i++) { split($i, kv, "="); x = kv[2] + 0; k = w SUBSEP kv[1]
+                if (!(k in lo) || x < lo[k]) lo[k] = x; if (!(k in hi) || x > hi[k]) hi[k] = x }
+              if (!(w in seen)) { seen[w] = 1; order[++n] = w } }
+            END { for (j = 1; j <= n; j++) { w = order[j]
+                printf "summary %s rps=%.1f-%.1fx p99=%.1f-%.1fx cpu=%.1f-%.1fx\n", w,
+                    lo[w, "rps"], hi[w, "rps"], lo[w, "p99"], hi[w, "p99"], lo[w, "cpu"], hi[w, "cpu"] } }'
+    fi
+}
+
+exec > >(tee "$BENCH_RESULTS/ratios-$db.txt") 2>&1
+[ "$db" = sqlite ] || pg_cluster
+main

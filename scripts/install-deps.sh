@@ -7,7 +7,7 @@
 #   test   everything: build + unit/API test tools, PostgreSQL, sanitizer and
 #          fuzzer runtimes, lint, coverage and benchmark tools, Node.js,
 #          Chromium (docs page) and promtool (metrics)
-#   bench  test + the FastAPI reference's packages (bench/run.sh --baseline)
+#   bench  test + gnuplot and the FastAPI reference's packages (make bench)
 #
 # Idempotent: one dpkg-query call when everything is there (well under a
 # second); `apt-get update` runs only when something is missing. Needs root
@@ -31,8 +31,10 @@ test_pkgs=(
     gcovr wrk curl valgrind
     chromium prometheus
 )
-# bench/run.sh --baseline: the FastAPI reference of ADR-009, from Debian's packages.
+# make bench: gnuplot draws the charts; the FastAPI reference of ADR-009 runs
+# from Debian's packages (the baseline is skipped when they can't be had).
 bench_pkgs=(
+    gnuplot-nox
     python3-fastapi python3-uvicorn python3-uvloop python3-httptools
     python3-sqlalchemy python3-sqlmodel python3-asyncpg python3-aiosqlite python3-pydantic
     python3-jwt python3-argon2 python3-httpx

@@ -55,7 +55,7 @@ cppcheck --project="$lintdb/compile_commands.json" -j "$jobs" -q --inline-suppr 
     '--file-filter=*src/*' || status=1
 
 echo "==> shellcheck"
-shellcheck scripts/*.sh .ci/run || status=1
+shellcheck -x scripts/*.sh bench/*.sh .ci/run || status=1
 
 if [ $status -eq 0 ]; then
     echo "lint: clean"

@@ -1,6 +1,8 @@
 -- Included by every workload: counts answers that are not 2xx and prints one
--- machine-readable line at the end. WORKLOAD names the workload.
+-- machine-readable line at the end. WORKLOAD names the workload. With
+-- BENCH_EXPECT set (e.g. 304), only that status counts as good.
 local all_threads = {}
+local expect = tonumber(os.getenv("BENCH_EXPECT") or "")
 bad = 0
 
 function setup(thread)
@@ -8,7 +10,7 @@ function setup(thread)
 end
 
 function response(status, headers, body)
-    if status < 200 or status >= 300 then
+    if (expect ~= nil and status ~= expect) or (expect == nil and (status < 200 or status >= 300)) then
         bad = bad + 1
     end
     if after_response ~= nil then
