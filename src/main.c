@@ -20,6 +20,7 @@
 #include "http/server.h"
 #include "store/migrate.h"
 #include "store/store.h"
+#include "tasks/task_model.h"
 #include "users/users.h"
 
 #ifndef TODO_VERSION
@@ -142,7 +143,8 @@ static int cmd_serve(settings_t *s)
     ensure_sqlite_dir(s->database_url);
     store_options_t opts = {.pool_size = s->db_pool_size,
                             .query_timeout_ms = 0,
-                            .migrate_on_start = s->migrate_on_start};
+                            .migrate_on_start = s->migrate_on_start,
+                            .task_json = task_encode};
     if (store_open(s->database_url, &opts, &store, err, sizeof(err)) != 0) {
         LOG_ERROR("database: %s", err);
         goto out;

@@ -1,3 +1,4 @@
+DROP TRIGGER users_delete_events;
 DROP INDEX ix_task_events_created;
 DROP TABLE task_events;
 DROP TABLE event_counters;

@@ -35,3 +35,11 @@ CREATE TABLE task_events (
     PRIMARY KEY (user_id, id)
 );
 CREATE INDEX ix_task_events_created ON task_events (created_at);
+
+-- Deleting a user deletes their change log in the same transaction (no
+-- events: the account is gone); the counter stays, so ids never repeat.
+CREATE TRIGGER users_delete_events AFTER DELETE ON users
+FOR EACH ROW
+BEGIN
+    DELETE FROM task_events WHERE user_id = OLD.id;
+END;

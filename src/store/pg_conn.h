@@ -36,7 +36,7 @@ typedef struct pg_pool pg_pool_t;
 typedef struct pg_conn pg_conn_t;
 typedef struct pg_op pg_op_t;
 
-enum { PG_OP_MAX_CMDS = 4 }; /* commands in one batch (a prepare counts) */
+enum { PG_OP_MAX_CMDS = 8 }; /* commands in one batch (a prepare counts) */
 
 /** Queues the commands of op's current batch on c with pg_conn_send_*
  *  (the pool adds the sync). Returns 0, or -1 when libpq refused. */
@@ -128,6 +128,22 @@ int pg_conn_send_prepared(pg_conn_t *c, pg_op_t *op, unsigned key, int nparams,
                           const char *const *values);
 /** Queues a parameterless statement (BEGIN, COMMIT, ROLLBACK). */
 int pg_conn_send_sql(pg_conn_t *c, pg_op_t *op, const char *sql);
+
+/* ---- the LISTEN connection (pg_listen.c) -------------------------------- */
+
+/** The channel the change log notifies on; payload "<user_id> <event id>". */
+#define PG_EVENTS_CHANNEL "todo_events"
+
+typedef struct pg_listen pg_listen_t;
+
+/** Opens a session connection on loop that LISTENs on channel and calls
+ *  fn(ctx, user_id, id) for every notification. After a failure it
+ *  reconnects with backoff; on every (re)connect it calls fn(ctx, NULL, 0),
+ *  since notifications may have been missed meanwhile. */
+pg_listen_t *pg_listen_new(h2o_loop_t *loop, const char *conninfo, const char *channel,
+                           store_event_fn fn, void *ctx);
+/** Closes the connection; call on the loop's thread. NULL is fine. */
+void pg_listen_free(pg_listen_t *l);
 
 /* ---- shared helpers (pg_util.c) ---------------------------------------- */
 

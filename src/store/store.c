@@ -104,3 +104,25 @@ void store_user_delete(store_worker_t *w, const char *id, store_cb cb, void *ctx
 {
     w->vt->user_delete(w, id, cb, ctx);
 }
+
+void store_listen_start(store_t *s, store_loop_t *loop)
+{
+    s->vt->listen_start(s, loop);
+}
+
+void store_listen_stop(store_t *s)
+{
+    if (s != NULL)
+        s->vt->listen_stop(s);
+}
+
+void store_events_read(store_worker_t *w, arena_t *arena, const char *user_id, int64_t after_id,
+                       int64_t since, int limit, store_cb cb, void *ctx)
+{
+    w->vt->events_read(w, arena, user_id, after_id, since, limit, cb, ctx);
+}
+
+void store_events_sweep(store_worker_t *w, int64_t before, int limit, store_cb cb, void *ctx)
+{
+    w->vt->events_sweep(w, before, limit, cb, ctx);
+}

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 
 /* ---- records ------------------------------------------------------------ */
 
@@ -103,6 +104,34 @@ typedef struct store_task_query {
     int64_t offset; /* >= 0 */
 } store_task_query_t;
 
+/* ---- the change log (API.md section 7.3) ----------------------------------- */
+
+/** One entry of a user's change log. Every task change writes its events in
+ *  its own transaction: task.created and task.updated carry
+ *  {"task": <the Task as GET answers it>}, task.deleted carries {"id": N}.
+ *  Completing a recurring task writes its task.updated, then the
+ *  successor's task.created. Deleting a user (store_user_delete) writes no
+ *  events; it deletes the user's log and keeps the counter, so ids never
+ *  repeat. */
+typedef struct store_event {
+    int64_t id;       /* per user, increasing by one with every event */
+    const char *type; /* "task.created", "task.updated", "task.deleted" */
+    const char *data; /* the event's data (JSON) */
+} store_event_t;
+
+/** Appends the Task object t as the API answers it: the store writes it into
+ *  event data without knowing the HTTP or schema layers (the tasks module
+ *  hands its encoder in at start-up, store_options_t.task_json). */
+typedef void (*store_task_json_fn)(const store_task_t *t, buf_t *out);
+
+/** Told that events of user_id up to last_id have been committed (by this
+ *  process on SQLite; by any process sharing the database on PostgreSQL,
+ *  through LISTEN/NOTIFY). user_id NULL means "notifications may have been
+ *  missed" (the listening connection was lost and is back): every reader
+ *  should look at the log again. Called on any thread; user_id is valid
+ *  during the call only. */
+typedef void (*store_event_fn)(void *ctx, const char *user_id, int64_t last_id);
+
 /* ---- results ------------------------------------------------------------- */
 
 typedef enum store_status {
@@ -119,8 +148,11 @@ typedef struct store_result {
     store_task_t *task;  /* get, create, modify */
     store_task_t *tasks; /* list: the page */
     size_t n_tasks;
-    int64_t total;      /* list: matching rows before paging */
-    store_user_t *user; /* user operations */
+    int64_t total;         /* list: matching rows before paging */
+    store_user_t *user;    /* user operations */
+    store_event_t *events; /* events_read: in id order */
+    size_t n_events;
+    int64_t last_event_id; /* events_read: the user's newest id (0: none yet) */
 } store_result_t;
 
 /** Called exactly once per operation. res and everything it points to live in
@@ -156,9 +188,13 @@ typedef struct store_worker store_worker_t; /* one per event-loop thread */
 typedef void store_loop_t;
 
 typedef struct store_options {
-    int pool_size;         /* PostgreSQL connections per worker */
-    int query_timeout_ms;  /* PostgreSQL: per query; 0 = default (5000) */
-    bool migrate_on_start; /* apply pending migrations in store_open */
+    int pool_size;                /* PostgreSQL connections per worker */
+    int query_timeout_ms;         /* PostgreSQL: per query; 0 = default (5000) */
+    bool migrate_on_start;        /* apply pending migrations in store_open */
+    store_task_json_fn task_json; /* event data; NULL: the data holds the id only */
+    store_event_fn on_event;      /* NULL: nobody listens */
+    void *on_event_ctx;
+    const char *listen_url; /* PostgreSQL: a session URL for LISTEN; NULL: the main URL */
 } store_options_t;
 
 /** Opens the database named by url ("sqlite://PATH", "postgresql://...",
@@ -186,6 +222,14 @@ typedef struct store_pool_stats {
 } store_pool_stats_t;
 void store_worker_stats(const store_worker_t *w, store_pool_stats_t *out);
 
+/** Starts delivering committed events to options.on_event. PostgreSQL: a
+ *  dedicated session connection on loop LISTENs, reconnects with backoff
+ *  after a failure and then reports user_id NULL (look at the log again).
+ *  SQLite: events are reported by the committing thread, loop is unused.
+ *  Call once, on loop's thread; store_listen_stop on the same thread. */
+void store_listen_start(store_t *s, store_loop_t *loop);
+void store_listen_stop(store_t *s);
+
 /* ---- operations -------------------------------------------------------- */
 
 /** Checks that the database answers: STORE_OK or STORE_UNAVAILABLE. */
@@ -207,6 +251,16 @@ void store_task_modify(store_worker_t *w, arena_t *arena, const char *user_id, i
                        store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx);
 /** Deletes one task of this user: STORE_OK or STORE_NOT_FOUND. */
 void store_task_delete(store_worker_t *w, const char *user_id, int64_t id, store_cb cb, void *ctx);
+
+/** Reads user_id's log after after_id: at most limit events (id order),
+ *  leaving out those created before since (unix seconds: older than the
+ *  history kept count as gone). res->last_event_id is the user's newest id
+ *  whatever was read. */
+void store_events_read(store_worker_t *w, arena_t *arena, const char *user_id, int64_t after_id,
+                       int64_t since, int limit, store_cb cb, void *ctx);
+/** Deletes at most limit events created before `before` (unix seconds), in
+ *  one short transaction; res->total is how many went. */
+void store_events_sweep(store_worker_t *w, int64_t before, int limit, store_cb cb, void *ctx);
 
 /** Inserts a user: STORE_OK (result user) or STORE_CONFLICT on a taken email. */
 void store_user_create(store_worker_t *w, arena_t *arena, const store_user_t *u, store_cb cb,

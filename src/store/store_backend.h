@@ -28,6 +28,11 @@ typedef struct store_vtable {
                               void *ctx);
     void (*user_get)(store_worker_t *w, arena_t *arena, const char *id, store_cb cb, void *ctx);
     void (*user_delete)(store_worker_t *w, const char *id, store_cb cb, void *ctx);
+    void (*listen_start)(store_t *s, store_loop_t *loop);
+    void (*listen_stop)(store_t *s);
+    void (*events_read)(store_worker_t *w, arena_t *arena, const char *user_id, int64_t after_id,
+                        int64_t since, int limit, store_cb cb, void *ctx);
+    void (*events_sweep)(store_worker_t *w, int64_t before, int limit, store_cb cb, void *ctx);
 } store_vtable_t;
 
 /* Every backend's store_t and store_worker_t begin with this. */
@@ -44,5 +49,22 @@ int store__sqlite_open(const char *url, const store_options_t *opts, store_t **o
                        size_t errlen);
 int store__pg_open(const char *url, const store_options_t *opts, store_t **out, char *err,
                    size_t errlen);
+
+/* ---- the change log, shared by both backends (store_events.c) -------------- */
+
+/** The event types, as stored. */
+extern const char *const store__event_created;
+extern const char *const store__event_updated;
+extern const char *const store__event_deleted;
+
+/** Event data for a task (created/updated): {"task": <JSON>} with the
+ *  injected encoder, into arena. */
+const char *store__event_task_data(arena_t *arena, store_task_json_fn enc, const store_task_t *t);
+/** Event data for a task whose id the database has not chosen yet: what
+ *  goes before the id and what after it, into arena. */
+void store__event_task_data_split(arena_t *arena, store_task_json_fn enc, const store_task_t *t,
+                                  const char **before, const char **after);
+/** Event data for a deletion: {"id": N}, into arena. */
+const char *store__event_id_data(arena_t *arena, int64_t id);
 
 #endif

@@ -40,6 +40,13 @@
     "priority = $6::smallint, tags = $7, due_date = $8::date, due_time = $9::time, "               \
     "recurrence_pattern = $10, recurrence_day = $11::smallint, updated_at = $13::timestamptz, "
 
+/* The change log: the counter row of the user hands out the next id (its
+ * lock, held to the commit, also makes a user's events commit in id order),
+ * and pg_notify tells every listening server after the commit. */
+#define EVENT_BUMP                                                                                 \
+    "ON CONFLICT (user_id) DO UPDATE SET last_id = event_counters.last_id + 1 RETURNING last_id"
+#define EVENT_NOW "floor(extract(epoch FROM now()))::bigint"
+
 /* X(name, nparams, sql). Task parameters share one numbering (keep_task):
  * $1 user_id, $2 title, $3 description, $4 completed, $5 completed_at,
  * $6 priority, $7 tags, $8 due_date, $9 due_time, $10 recurrence_pattern,
@@ -66,13 +73,31 @@
       "id) "                                                                                       \
       "UPDATE tasks SET " TASK_SET "successor_id = (SELECT id FROM s) "                            \
       "WHERE id = $16::bigint AND user_id = $1 RETURNING " PG_TASK_COLUMNS)                        \
-    X(TASK_DELETE, 16, "DELETE FROM tasks WHERE id = $16::bigint AND user_id = $1 RETURNING id")   \
+    X(TASK_DELETE, 16,                                                                             \
+      "WITH d AS (DELETE FROM tasks WHERE id = $16::bigint AND user_id = $1 RETURNING id), "       \
+      "c AS (INSERT INTO event_counters (user_id, last_id) SELECT $1, 1 FROM d " EVENT_BUMP "), "  \
+      "e AS (INSERT INTO task_events (user_id, id, type, data, created_at) SELECT $1, c.last_id, " \
+      "'task.deleted', '{\"id\": ' || d.id || '}', " EVENT_NOW " FROM c, d RETURNING id) "         \
+      "SELECT d.id, (SELECT pg_notify('" PG_EVENTS_CHANNEL "', $1 || ' ' || e.id) FROM e) FROM d") \
     X(USER_INSERT, 5,                                                                              \
       "INSERT INTO users (id, email, name, password_hash, created_at) "                            \
       "VALUES ($1, $2, $3, $4, $5::timestamptz) RETURNING " USER_COLUMNS)                          \
     X(USER_BY_EMAIL, 1, "SELECT " USER_COLUMNS " FROM users WHERE email = $1")                     \
     X(USER_BY_ID, 1, "SELECT " USER_COLUMNS " FROM users WHERE id = $1")                           \
-    X(USER_DELETE, 1, "DELETE FROM users WHERE id = $1 RETURNING id")
+    X(USER_DELETE, 1, "DELETE FROM users WHERE id = $1 RETURNING id")                              \
+    X(EVENT_APPEND, PG_EV_NPARAMS,                                                                 \
+      "WITH c AS (INSERT INTO event_counters (user_id, last_id) VALUES ($1, 1) " EVENT_BUMP "), "  \
+      "e AS (INSERT INTO task_events (user_id, id, type, data, created_at) SELECT $1, last_id, "   \
+      "$2, $3 || COALESCE($5, currval(pg_get_serial_sequence('tasks', 'id'))::text) || "           \
+      "$4, " EVENT_NOW " FROM c RETURNING id) "                                                    \
+      "SELECT pg_notify('" PG_EVENTS_CHANNEL "', $1 || ' ' || id) FROM e")                         \
+    X(EVENTS_READ, 4,                                                                              \
+      "SELECT e.id, e.type, e.data, c.last_id FROM event_counters c LEFT JOIN LATERAL "            \
+      "(SELECT id, type, data FROM task_events WHERE user_id = $1 AND id > $2::bigint AND "        \
+      "created_at >= $3::bigint ORDER BY id LIMIT $4::bigint) e ON true WHERE c.user_id = $1")     \
+    X(EVENTS_SWEEP, 2,                                                                             \
+      "DELETE FROM task_events WHERE ctid IN (SELECT ctid FROM task_events "                       \
+      "WHERE created_at < $1::bigint LIMIT $2::bigint)")
 
 typedef enum fixed_stmt {
 #define X(name, n, sql) ST_##name,
@@ -98,11 +123,17 @@ typedef struct pg_store {
     char *conninfo;
     int pool_size;
     int timeout_ms;
+    store_task_json_fn task_json; /* event data */
+    pg_listen_t *listen;          /* the LISTEN connection, once started */
+    char *listen_conninfo;
+    store_event_fn on_event;
+    void *on_event_ctx;
 } pg_store_t;
 
 typedef struct pg_worker {
     struct store_worker base;
     pg_pool_t *pool;
+    pg_store_t *store;
 } pg_worker_t;
 
 /* ---- operations --------------------------------------------------------------------- */
@@ -124,6 +155,8 @@ pg_req_t *store__pg_req_new(store_worker_t *base, arena_t *arena, store_cb cb, v
     r->arena = arena;
     r->cb = cb;
     r->ctx = ctx;
+    r->task_json = w->store->task_json;
+    r->n_events = 0;
     for (int i = 0; i < PG_MAX_PARAMS; i++)
         r->p[i] = -1;
     return r;
@@ -175,14 +208,64 @@ static void keep_task(pg_req_t *r, int base, const store_task_t *t)
     keep_int_or_null(r, base + 14, t->successor_id);
 }
 
+/* ---- the change log ------------------------------------------------------------ */
+
+static int send_with(pg_req_t *r, pg_conn_t *c, unsigned key, const long *h);
+
+/* Queues an event for the write r is about to send: data is before, then the
+ * task id (id_text, or NULL: the id the write's INSERT just took), then
+ * after. */
+static void keep_event(pg_req_t *r, const char *user_id, const char *type, const char *before,
+                       const char *id_text, const char *after)
+{
+    assert(r->n_events < PG_MAX_EVENTS);
+    long *h = r->ev[r->n_events++];
+    h[0] = pg_op_keep(&r->op, user_id);
+    h[1] = pg_op_keep(&r->op, type);
+    h[2] = pg_op_keep(&r->op, before);
+    h[3] = pg_op_keep(&r->op, after);
+    h[4] = pg_op_keep(&r->op, id_text);
+}
+
+/* The event of task t (its id known): created or updated. */
+static void keep_task_event(pg_req_t *r, const char *type, const store_task_t *t)
+{
+    arena_t *a = arena_new();
+    keep_event(r, t->user_id, type, store__event_task_data(a, r->task_json, t), "", "");
+    arena_free(a);
+}
+
+/* The task.created event of t, inserted by the same batch. */
+static void keep_new_task_event(pg_req_t *r, const store_task_t *t)
+{
+    const char *before, *after;
+    arena_t *a = arena_new();
+    store__event_task_data_split(a, r->task_json, t, &before, &after);
+    keep_event(r, t->user_id, store__event_created, before, NULL, after);
+    arena_free(a);
+}
+
+/* Sends the task statement r->key, then the queued events. */
+static int send_write(pg_req_t *r, pg_conn_t *c)
+{
+    if (store__pg_send_statement(r, c, r->key) < 0)
+        return -1;
+    r->task_ix = r->ix;
+    for (int i = 0; i < r->n_events; i++)
+        if (send_with(r, c, ST_EVENT_APPEND, r->ev[i]) < 0)
+            return -1;
+    return 0;
+}
+
 /* Sends statement key with the kept parameters, preparing it first if this
  * connection has not yet. */
-int store__pg_send_statement(pg_req_t *r, pg_conn_t *c, unsigned key)
+/* Sends statement key with the parameters kept under handles h. */
+static int send_with(pg_req_t *r, pg_conn_t *c, unsigned key, const long *h)
 {
     const char *values[PG_MAX_PARAMS];
     int n = statement_nparams(key);
     for (int i = 0; i < n; i++)
-        values[i] = pg_op_str(&r->op, r->p[i]);
+        values[i] = pg_op_str(&r->op, h[i]);
     if (pg_conn_need_prepare(c, key)) {
         char buf[PG_SQL_BUF];
         if (pg_conn_send_prepare(c, &r->op, key, statement_sql(key, buf), n) < 0)
@@ -192,10 +275,14 @@ int store__pg_send_statement(pg_req_t *r, pg_conn_t *c, unsigned key)
     return pg_conn_send_prepared(c, &r->op, key, n, values);
 }
 
+int store__pg_send_statement(pg_req_t *r, pg_conn_t *c, unsigned key)
+{
+    return send_with(r, c, key, r->p);
+}
+
 static int send_one(pg_op_t *op, pg_conn_t *c)
 {
-    pg_req_t *r = (pg_req_t *)op;
-    return store__pg_send_statement(r, c, r->key);
+    return send_write((pg_req_t *)op, c);
 }
 
 /* The result of the last statement sent, when the batch went well. */
@@ -285,13 +372,25 @@ static void done_ping(pg_op_t *op)
     store__pg_finish_status((pg_req_t *)op, op->status == STORE_OK ? STORE_OK : STORE_UNAVAILABLE);
 }
 
+/* The result of the task statement of a write (or of the only statement). */
+static const PGresult *task_result(const pg_req_t *r)
+{
+    const PGresult *res = r->op.res[r->task_ix];
+    if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        LOG_ERROR("postgresql: unexpected result (%s)",
+                  res ? PQresStatus(PQresultStatus(res)) : "none");
+        return NULL;
+    }
+    return res;
+}
+
 /* The status of an operation that reads one row or none: STORE_OK with
  * *res set when a row came, STORE_NOT_FOUND when none, else the failure. */
 static store_status_t one_row(pg_req_t *r, int status, const PGresult **res)
 {
     if (status != STORE_OK)
         return (store_status_t)status;
-    *res = store__pg_result_of(r, PGRES_TUPLES_OK);
+    *res = task_result(r);
     if (*res == NULL)
         return STORE_ERROR;
     return PQntuples(*res) == 0 ? STORE_NOT_FOUND : STORE_OK;
@@ -346,7 +445,7 @@ static void done_modify_write(pg_op_t *op)
         LOG_ERROR("postgresql: task modify: the task already has a successor");
         out.status = STORE_ERROR;
     } else if (out.status == STORE_OK) {
-        const PGresult *res = store__pg_result_of(r, PGRES_TUPLES_OK);
+        const PGresult *res = task_result(r);
         if (res == NULL || PQntuples(res) != 1) {
             out.status = STORE_ERROR;
         } else {
@@ -360,8 +459,7 @@ static void done_modify_write(pg_op_t *op)
 
 static int send_modify_write(pg_op_t *op, pg_conn_t *c)
 {
-    pg_req_t *r = (pg_req_t *)op;
-    if (store__pg_send_statement(r, c, r->key) < 0)
+    if (send_write((pg_req_t *)op, c) < 0)
         return -1;
     return pg_conn_send_sql(c, op, "COMMIT");
 }
@@ -417,11 +515,13 @@ static void done_modify_lock(pg_op_t *op)
     keep_task(r, 0, next);
     store__pg_keep_int(r, 16, cur->id);
     r->key = ST_TASK_UPDATE;
+    keep_task_event(r, store__event_updated, next);
     if (successor != NULL) {
         successor->user_id = cur->user_id; /* never anyone else's */
         successor->successor_id = 0;
         keep_task(r, 16, successor);
         r->key = ST_TASK_UPDATE_NEXT;
+        keep_new_task_event(r, successor);
     }
     op->send = send_modify_write;
     op->done = done_modify_write;
@@ -434,6 +534,81 @@ static int send_modify_lock(pg_op_t *op, pg_conn_t *c)
     if (pg_conn_send_sql(c, op, "BEGIN") < 0)
         return -1;
     return store__pg_send_statement(r, c, ST_TASK_LOCK);
+}
+
+/* ---- reading and sweeping the log ---------------------------------------------- */
+
+static void done_events_read(pg_op_t *op)
+{
+    pg_req_t *r = (pg_req_t *)op;
+    store_result_t out = {.status = (store_status_t)op->status};
+    const PGresult *res = out.status == STORE_OK ? store__pg_result_of(r, PGRES_TUPLES_OK) : NULL;
+    if (out.status == STORE_OK && res == NULL)
+        out.status = STORE_ERROR;
+    int n = res != NULL ? PQntuples(res) : 0;
+    if (n > 0)
+        out.events = arena_calloc(r->arena, (size_t)n, sizeof(store_event_t));
+    for (int i = 0; i < n; i++) {
+        pg_row_t row = {.res = res, .row = i, .arena = r->arena};
+        out.last_event_id = pg_row_int(&row, 3);
+        if (pg_row_null(&row, 0))
+            continue; /* the counter without events */
+        store_event_t *e = &out.events[out.n_events++];
+        e->id = pg_row_int(&row, 0);
+        e->type = pg_row_text(&row, 1);
+        e->data = pg_row_text(&row, 2);
+        if (row.bad)
+            out.status = STORE_ERROR;
+    }
+    store__pg_finish(r, &out);
+}
+
+static void pg_events_read(store_worker_t *w, arena_t *arena, const char *user_id, int64_t after_id,
+                           int64_t since, int limit, store_cb cb, void *ctx)
+{
+    pg_req_t *r = store__pg_req_new(w, arena, cb, ctx);
+    store__pg_keep(r, 1, user_id);
+    store__pg_keep_int(r, 2, after_id);
+    store__pg_keep_int(r, 3, since);
+    store__pg_keep_int(r, 4, limit);
+    store__pg_start(r, ST_EVENTS_READ, done_events_read);
+}
+
+static void done_events_sweep(pg_op_t *op)
+{
+    pg_req_t *r = (pg_req_t *)op;
+    store_result_t out = {.status = (store_status_t)op->status};
+    if (out.status == STORE_OK) {
+        const PGresult *res = store__pg_result_of(r, PGRES_COMMAND_OK);
+        if (res == NULL)
+            out.status = STORE_ERROR;
+        else
+            out.total = strtoll(PQcmdTuples((PGresult *)res), NULL, 10);
+    }
+    store__pg_finish(r, &out);
+}
+
+static void pg_events_sweep(store_worker_t *w, int64_t before, int limit, store_cb cb, void *ctx)
+{
+    pg_req_t *r = store__pg_req_new(w, NULL, cb, ctx);
+    store__pg_keep_int(r, 1, before);
+    store__pg_keep_int(r, 2, limit);
+    store__pg_start(r, ST_EVENTS_SWEEP, done_events_sweep);
+}
+
+static void pg_listen_start(store_t *base, store_loop_t *loop)
+{
+    pg_store_t *s = (pg_store_t *)base;
+    if (s->listen == NULL && s->on_event != NULL)
+        s->listen = pg_listen_new(loop, s->listen_conninfo, PG_EVENTS_CHANNEL, s->on_event,
+                                  s->on_event_ctx);
+}
+
+static void pg_listen_stop(store_t *base)
+{
+    pg_store_t *s = (pg_store_t *)base;
+    pg_listen_free(s->listen);
+    s->listen = NULL;
 }
 
 /* ---- the vtable --------------------------------------------------------------------- */
@@ -465,6 +640,7 @@ static void pg_task_create(store_worker_t *w, arena_t *arena, const store_task_t
 {
     pg_req_t *r = store__pg_req_new(w, arena, cb, ctx);
     keep_task(r, 0, t);
+    keep_new_task_event(r, t); /* same batch: one implicit transaction */
     store__pg_start(r, ST_TASK_INSERT, done_task);
 }
 
@@ -534,6 +710,7 @@ static int pg_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out
     pg_store_t *s = (pg_store_t *)base;
     pg_worker_t *w = xcalloc(1, sizeof(*w));
     w->base.vt = &pg_vtable;
+    w->store = s;
     w->pool =
         pg_pool_new(loop, s->conninfo, &s->shared, s->pool_size, s->timeout_ms, sizeof(pg_req_t));
     *out = &w->base;
@@ -556,6 +733,7 @@ static void pg_close(store_t *base)
 {
     pg_store_t *s = (pg_store_t *)base;
     free(s->conninfo);
+    free(s->listen_conninfo);
     free(s);
 }
 
@@ -575,6 +753,10 @@ static const store_vtable_t pg_vtable = {
     .user_get_by_email = pg_user_get_by_email,
     .user_get = pg_user_get,
     .user_delete = pg_user_delete,
+    .listen_start = pg_listen_start,
+    .listen_stop = pg_listen_stop,
+    .events_read = pg_events_read,
+    .events_sweep = pg_events_sweep,
 };
 
 /* ---- opening ------------------------------------------------------------------------ */
@@ -616,19 +798,35 @@ int store__pg_open(const char *url, const store_options_t *opts, store_t **out, 
         snprintf(err, errlen, "not a PostgreSQL URL");
         return STORE_ERROR;
     }
-    if (pg_check_conninfo(conninfo, err, errlen) < 0) {
+    const char *listen_url = opts != NULL && opts->listen_url != NULL ? opts->listen_url : url;
+    char *listen_conninfo = pg_conninfo_from_url(listen_url);
+    if (listen_conninfo == NULL) {
+        snprintf(err, errlen, "DATABASE_LISTEN_URL is not a PostgreSQL URL");
         free(conninfo);
+        return STORE_ERROR;
+    }
+    if (pg_check_conninfo(conninfo, err, errlen) < 0 ||
+        pg_check_conninfo(listen_conninfo, err, errlen) < 0) {
+        free(conninfo);
+        free(listen_conninfo);
         return STORE_ERROR;
     }
     int status = migrate_on_open(url, opts != NULL && opts->migrate_on_start, err, errlen);
     if (status != STORE_OK) {
         free(conninfo);
+        free(listen_conninfo);
         return status;
     }
     pg_store_t *s = xcalloc(1, sizeof(*s));
     s->base.vt = &pg_vtable;
     atomic_init(&s->shared.connects, 0);
     s->conninfo = conninfo;
+    s->listen_conninfo = listen_conninfo;
+    if (opts != NULL) {
+        s->task_json = opts->task_json;
+        s->on_event = opts->on_event;
+        s->on_event_ctx = opts->on_event_ctx;
+    }
     s->pool_size = opts != NULL && opts->pool_size > 0 ? opts->pool_size : 4;
     s->timeout_ms = opts != NULL && opts->query_timeout_ms > 0 ? opts->query_timeout_ms : 5000;
     char target[256];

@@ -25,6 +25,8 @@ enum {
     PG_COUNT_KEY = 32,     /* statement keys: the fixed ones first, then the */
     PG_LIST_KEY = 32 + 96, /* count shapes, then the list shapes */
     PG_LIST_NPARAMS = 10,  /* parameters of every list and count statement */
+    PG_MAX_EVENTS = 2,     /* events one write appends (an update and its successor) */
+    PG_EV_NPARAMS = 5,     /* parameters of the event statement */
 };
 
 /** One store operation: the pool's pg_op_t, then the backend's fields. */
@@ -43,6 +45,11 @@ typedef struct pg_req {
     int64_t limit, offset;
     store_task_t *tasks; /* list: the page read */
     size_t n_tasks;
+    store_task_json_fn task_json;          /* the worker's encoder, for event data */
+    int task_ix;                           /* result index of the task statement */
+    int n_events;                          /* events the write appends */
+    long ev[PG_MAX_EVENTS][PG_EV_NPARAMS]; /* their parameters (handles) */
+    int64_t after_id, since;               /* events_read */
 } pg_req_t;
 
 /** A new operation on worker base for a caller (arena may be NULL when the

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -65,7 +66,16 @@ enum { PATH_BUF = 4096 };
     X(USER_BY_EMAIL, "SELECT id, email, name, password_hash, created_at FROM users "               \
                      "WHERE email = ?1")                                                           \
     X(USER_BY_ID, "SELECT id, email, name, password_hash, created_at FROM users WHERE id = ?1")    \
-    X(USER_DELETE, "DELETE FROM users WHERE id = ?1")
+    X(USER_DELETE, "DELETE FROM users WHERE id = ?1")                                              \
+    X(EVENT_BUMP, "INSERT INTO event_counters (user_id, last_id) VALUES (?1, 1) "                  \
+                  "ON CONFLICT (user_id) DO UPDATE SET last_id = last_id + 1 RETURNING last_id")   \
+    X(EVENT_INSERT, "INSERT INTO task_events (user_id, id, type, data, created_at) "               \
+                    "VALUES (?1, ?2, ?3, ?4, ?5)")                                                 \
+    X(EVENT_LAST, "SELECT last_id FROM event_counters WHERE user_id = ?1")                         \
+    X(EVENTS_READ, "SELECT id, type, data FROM task_events WHERE user_id = ?1 AND id > ?2 "        \
+                   "AND created_at >= ?3 ORDER BY id LIMIT ?4")                                    \
+    X(EVENTS_SWEEP, "DELETE FROM task_events WHERE rowid IN (SELECT rowid FROM task_events "       \
+                    "WHERE created_at < ?1 LIMIT ?2)")
 
 typedef enum fixed_stmt {
 #define X(name, sql) ST_##name,
@@ -82,10 +92,13 @@ static const char *const fixed_sql[ST__COUNT] = {
 
 typedef struct sqlite_store {
     struct store base;
-    char *path;           /* file name, or the shared in-memory URI */
-    bool memory;          /* sqlite://:memory: */
-    sqlite3 *db;          /* migrations; keeps an in-memory database alive */
-    pthread_mutex_t lock; /* serialises every operation (in-memory), or writes (file) */
+    char *path;                   /* file name, or the shared in-memory URI */
+    bool memory;                  /* sqlite://:memory: */
+    sqlite3 *db;                  /* migrations; keeps an in-memory database alive */
+    pthread_mutex_t lock;         /* serialises every operation (in-memory), or writes (file) */
+    store_task_json_fn task_json; /* event data */
+    store_event_fn on_event;      /* told after a commit that wrote events */
+    void *on_event_ctx;
 } sqlite_store_t;
 
 typedef struct sqlite_worker {
@@ -93,6 +106,8 @@ typedef struct sqlite_worker {
     sqlite_store_t *store;
     sqlite_conn_t conn;
     sqlite3_stmt *fixed[ST__COUNT];
+    const char *event_user; /* events written by the open transaction: whose, */
+    int64_t event_last;     /* and the newest id (0: none) */
 } sqlite_worker_t;
 
 static const store_vtable_t sqlite_vtable;
@@ -174,6 +189,7 @@ static store_status_t tx_begin(sqlite_worker_t *w, fixed_stmt_t which)
 
 static void tx_rollback(sqlite_worker_t *w)
 {
+    w->event_last = 0; /* its events are gone with it */
     /* An error may already have rolled the transaction back. */
     if (!sqlite3_get_autocommit(w->conn.db)) {
         int rc = exec_fixed(w, ST_ROLLBACK);
@@ -245,6 +261,101 @@ static store_task_t *task_dup(arena_t *arena, const store_task_t *t)
     return c;
 }
 
+/* ---- the change log (the caller holds the worker lock) -------------------- */
+
+/* Appends one event to user_id's log inside the open write transaction: the
+ * counter row hands out the id. */
+static store_status_t event_append(sqlite_worker_t *w, const char *user_id, const char *type,
+                                   const char *data)
+{
+    int rc;
+    sqlite3_stmt *st = fixed(w, ST_EVENT_BUMP, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare event counter");
+    bind_text(st, 1, user_id);
+    store_status_t status = step_row(w, st, "event counter");
+    int64_t id = status == STORE_OK ? sqlite3_column_int64(st, 0) : 0;
+    stmt_done(st);
+    if (status != STORE_OK)
+        return status == STORE_NOT_FOUND ? STORE_ERROR : status;
+    st = fixed(w, ST_EVENT_INSERT, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare event insert");
+    bind_text(st, 1, user_id);
+    sqlite3_bind_int64(st, 2, id);
+    bind_text(st, 3, type);
+    bind_text(st, 4, data);
+    sqlite3_bind_int64(st, 5, (int64_t)time(NULL));
+    status = step_done(w, st, "event insert");
+    if (status == STORE_OK) {
+        w->event_user = user_id;
+        w->event_last = id;
+    }
+    return status;
+}
+
+/* The event of a created or updated task. */
+static store_status_t event_task(sqlite_worker_t *w, arena_t *arena, const char *type,
+                                 const store_task_t *t)
+{
+    return event_append(w, t->user_id, type, store__event_task_data(arena, w->store->task_json, t));
+}
+
+/* After the call: tells the listener about the events it committed. */
+static void events_committed(sqlite_worker_t *w)
+{
+    if (w->event_last != 0 && w->store->on_event != NULL)
+        w->store->on_event(w->store->on_event_ctx, w->event_user, w->event_last);
+    w->event_last = 0;
+    w->event_user = NULL;
+}
+
+static store_status_t events_read(sqlite_worker_t *w, arena_t *arena, const char *user_id,
+                                  int64_t after_id, int64_t since, int limit, store_result_t *res)
+{
+    int rc;
+    sqlite3_stmt *st = fixed(w, ST_EVENT_LAST, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare event counter read");
+    bind_text(st, 1, user_id);
+    store_status_t status = step_row(w, st, "event counter read");
+    res->last_event_id = status == STORE_OK ? sqlite3_column_int64(st, 0) : 0;
+    stmt_done(st);
+    if (status != STORE_OK && status != STORE_NOT_FOUND)
+        return status;
+    st = fixed(w, ST_EVENTS_READ, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare events read");
+    bind_text(st, 1, user_id);
+    sqlite3_bind_int64(st, 2, after_id);
+    sqlite3_bind_int64(st, 3, since);
+    sqlite3_bind_int(st, 4, limit);
+    res->events = arena_calloc(arena, limit > 0 ? (size_t)limit : 1, sizeof(store_event_t));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && res->n_events < (size_t)limit) {
+        store_event_t *e = &res->events[res->n_events++];
+        e->id = sqlite3_column_int64(st, 0);
+        e->type = arena_strdup(arena, (const char *)sqlite3_column_text(st, 1));
+        e->data = arena_strdup(arena, (const char *)sqlite3_column_text(st, 2));
+    }
+    stmt_done(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW
+               ? STORE_OK
+               : store__sqlite_fail(w->conn.db, rc, "events read");
+}
+
+static store_status_t events_sweep(sqlite_worker_t *w, int64_t before, int limit, int64_t *n)
+{
+    int rc;
+    sqlite3_stmt *st = fixed(w, ST_EVENTS_SWEEP, &rc);
+    if (st == NULL)
+        return store__sqlite_fail(w->conn.db, rc, "prepare events sweep");
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    store_status_t status = step_done(w, st, "events sweep");
+    *n = status == STORE_OK ? sqlite3_changes(w->conn.db) : 0;
+    return status;
+}
+
 /* ---- task operations (the caller holds the worker lock) ------------------- */
 
 /* The task, or NULL with *status saying why (STORE_NOT_FOUND or a failure). */
@@ -288,14 +399,18 @@ static store_status_t task_insert(sqlite_worker_t *w, const store_task_t *t, int
 static store_status_t task_create(sqlite_worker_t *w, arena_t *arena, const store_task_t *t,
                                   store_task_t **out)
 {
-    /* One INSERT in autocommit mode is one transaction. */
-    int64_t id = 0;
-    store_status_t status = task_insert(w, t, 0, &id);
+    /* The row and its event: one transaction. */
+    store_status_t status = tx_begin(w, ST_BEGIN);
     if (status != STORE_OK)
         return status;
-    *out = task_dup(arena, t);
-    (*out)->id = id;
-    return STORE_OK;
+    int64_t id = 0;
+    status = task_insert(w, t, 0, &id);
+    if (status == STORE_OK) {
+        *out = task_dup(arena, t);
+        (*out)->id = id;
+        status = event_task(w, arena, store__event_created, *out);
+    }
+    return tx_end(w, status);
 }
 
 static store_status_t task_update(sqlite_worker_t *w, const store_task_t *t)
@@ -349,7 +464,12 @@ static store_status_t task_modify(sqlite_worker_t *w, arena_t *arena, const char
             goto rollback;
         next->successor_id = successor->id;
     }
-    status = tx_end(w, task_update(w, next));
+    status = task_update(w, next);
+    if (status == STORE_OK)
+        status = event_task(w, arena, store__event_updated, next);
+    if (status == STORE_OK && successor != NULL)
+        status = event_task(w, arena, store__event_created, successor);
+    status = tx_end(w, status);
     if (status == STORE_OK)
         *out = task_dup(arena, next);
     return status;
@@ -359,7 +479,8 @@ rollback:
     return status;
 }
 
-static store_status_t task_delete(sqlite_worker_t *w, const char *user_id, int64_t id)
+/* Deletes the row; STORE_NOT_FOUND when there was none. */
+static store_status_t task_delete_row(sqlite_worker_t *w, const char *user_id, int64_t id)
 {
     int rc;
     sqlite3_stmt *st = fixed(w, ST_TASK_DELETE, &rc);
@@ -371,6 +492,19 @@ static store_status_t task_delete(sqlite_worker_t *w, const char *user_id, int64
     if (status != STORE_OK)
         return status;
     return sqlite3_changes(w->conn.db) > 0 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static store_status_t task_delete(sqlite_worker_t *w, arena_t *arena, const char *user_id,
+                                  int64_t id)
+{
+    /* The deletion and its event: one transaction. */
+    store_status_t status = tx_begin(w, ST_BEGIN);
+    if (status != STORE_OK)
+        return status;
+    status = task_delete_row(w, user_id, id);
+    if (status == STORE_OK)
+        status = event_append(w, user_id, store__event_deleted, store__event_id_data(arena, id));
+    return tx_end(w, status);
 }
 
 /* ---- user operations ------------------------------------------------------------ */
@@ -471,6 +605,7 @@ static void call_end(sqlite_worker_t *w, bool write, const store_result_t *res, 
                      void *ctx)
 {
     worker_unlock(w, write);
+    events_committed(w);
     cb(ctx, res);
 }
 
@@ -538,8 +673,10 @@ static void sq_task_delete(store_worker_t *base, const char *user_id, int64_t id
 {
     store_result_t res;
     sqlite_worker_t *w = call_begin(base, &res, true);
-    res.status = task_delete(w, user_id, id);
+    arena_t *arena = arena_new(); /* the event's data */
+    res.status = task_delete(w, arena, user_id, id);
     call_end(w, true, &res, cb, ctx);
+    arena_free(arena);
 }
 
 static void sq_user_create(store_worker_t *base, arena_t *arena, const store_user_t *u, store_cb cb,
@@ -575,6 +712,38 @@ static void sq_user_delete(store_worker_t *base, const char *id, store_cb cb, vo
     sqlite_worker_t *w = call_begin(base, &res, true);
     res.status = user_delete(w, id);
     call_end(w, true, &res, cb, ctx);
+}
+
+static void sq_events_read(store_worker_t *base, arena_t *arena, const char *user_id,
+                           int64_t after_id, int64_t since, int limit, store_cb cb, void *ctx)
+{
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res, false);
+    /* One read transaction: the counter and the rows agree. */
+    res.status = tx_begin(w, ST_BEGIN_READ);
+    if (res.status == STORE_OK)
+        res.status = tx_end(w, events_read(w, arena, user_id, after_id, since, limit, &res));
+    call_end(w, false, &res, cb, ctx);
+}
+
+static void sq_events_sweep(store_worker_t *base, int64_t before, int limit, store_cb cb, void *ctx)
+{
+    store_result_t res;
+    sqlite_worker_t *w = call_begin(base, &res, true);
+    res.status = events_sweep(w, before, limit, &res.total);
+    call_end(w, true, &res, cb, ctx);
+}
+
+/* SQLite reports events from the committing thread (events_committed). */
+static void sq_listen_start(store_t *base, store_loop_t *loop)
+{
+    (void)base;
+    (void)loop;
+}
+
+static void sq_listen_stop(store_t *base)
+{
+    (void)base;
 }
 
 static int sq_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out)
@@ -645,6 +814,10 @@ static const store_vtable_t sqlite_vtable = {
     .user_get_by_email = sq_user_get_by_email,
     .user_get = sq_user_get,
     .user_delete = sq_user_delete,
+    .listen_start = sq_listen_start,
+    .listen_stop = sq_listen_stop,
+    .events_read = sq_events_read,
+    .events_sweep = sq_events_sweep,
 };
 
 /* ---- opening ---------------------------------------------------------------------- */
@@ -691,6 +864,11 @@ int store__sqlite_open(const char *url, const store_options_t *opts, store_t **o
         s->path = xstrdup(path);
     }
     pthread_mutex_init(&s->lock, NULL);
+    if (opts != NULL) {
+        s->task_json = opts->task_json;
+        s->on_event = opts->on_event;
+        s->on_event_ctx = opts->on_event_ctx;
+    }
 
     int status = STORE_UNAVAILABLE;
     if (store__sqlite_connect(s->path, s->memory, &s->db, err, errlen) < 0)
