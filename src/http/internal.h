@@ -77,6 +77,7 @@ typedef struct http_req {
     http_worker_t *worker;
     int refs; /* 2: the handler side and h2o */
     bool responded;
+    bool close_after;  /* answer with Connection: close, then close */
     bool auth_pending; /* waiting for api_auth_done */
     cors_decision_t cors;
     const char *origin;     /* the request's Origin (in the arena) when allowed */
@@ -99,6 +100,19 @@ const char *http__client_addr(h2o_req_t *req, char *buf, size_t n);
 void http__access_log(const char *request_id, const char *method, size_t method_len,
                       const char *path, size_t path_len, int status, size_t bytes,
                       const struct timeval *started_at, const char *client);
+
+/** Takes a freshly accepted client socket: puts the framing layer in front
+ *  of h2o on it (it owns the socket's on_close callback), counts it in the
+ *  metrics and hands it to h2o (edge.c). */
+void http__edge_accept(http_worker_t *w, h2o_socket_t *sock);
+/** Puts the framing layer back in front of h2o's callbacks on sock; call it
+ *  after any call into h2o that may start a read or a write on it, outside
+ *  h2o's own callbacks (an answer sent later, for instance) (edge.c). */
+void http__edge_arm(h2o_socket_t *sock);
+/** For a request h2o hands the handler: 0 when its head passed the framing
+ *  checks, else the status to answer (400 or 431, then close) and why
+ *  (static text) (edge.c). */
+int http__edge_check(h2o_req_t *req, const char **why);
 
 /** Per-connection-thread handling of one h2o request (request.c). */
 int http__on_request(h2o_handler_t *self, h2o_req_t *req);

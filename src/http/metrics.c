@@ -167,25 +167,25 @@ void metrics_worker_stop(http_worker_t *w)
 
 /* ---- connections and answers ----------------------------------------------------- */
 
-static void on_conn_close(void *data)
-{
-    slot_t *s = data;
-    atomic_store_explicit(&s->conns_open,
-                          atomic_load_explicit(&s->conns_open, memory_order_relaxed) - 1,
-                          memory_order_relaxed);
-}
-
-void metrics_conn_open(http_worker_t *w, h2o_socket_t *sock)
+void metrics_conn_open(http_worker_t *w)
 {
     slot_t *s = slot_of(w);
-    if (s == NULL || sock->on_close.cb != NULL)
+    if (s == NULL)
         return;
-    sock->on_close.cb = on_conn_close;
-    sock->on_close.data = s;
     atomic_store_explicit(&s->conns_open,
                           atomic_load_explicit(&s->conns_open, memory_order_relaxed) + 1,
                           memory_order_relaxed);
     bump(&s->conns_total, 1);
+}
+
+void metrics_conn_close(http_worker_t *w)
+{
+    slot_t *s = slot_of(w);
+    if (s == NULL)
+        return;
+    atomic_store_explicit(&s->conns_open,
+                          atomic_load_explicit(&s->conns_open, memory_order_relaxed) - 1,
+                          memory_order_relaxed);
 }
 
 static size_t series_of(const route_t *route, const char *method, size_t len)

@@ -18,7 +18,6 @@
 #include "http/api.h"
 
 struct http_worker;
-struct st_h2o_socket_t;
 struct timeval;
 
 /** GET /metrics: every metric, text/plain; version=0.0.4. */
@@ -37,9 +36,12 @@ void metrics_worker_start(struct http_worker *w);
 /** On worker w's thread at teardown, before its store handle is freed. */
 void metrics_worker_stop(struct http_worker *w);
 
-/** A connection was accepted on w (its thread): it counts as open until the
- *  socket closes (the socket's on_close callback, which must be free). */
-void metrics_conn_open(struct http_worker *w, struct st_h2o_socket_t *sock);
+/** A connection was accepted on w (its thread): it counts as open until
+ *  metrics_conn_close. */
+void metrics_conn_open(struct http_worker *w);
+
+/** A connection counted by metrics_conn_open closed (on w's thread). */
+void metrics_conn_close(struct http_worker *w);
 
 /** Counts one answer on w's thread: route NULL when the request matched no
  *  route; the time taken is from started_at to now. */

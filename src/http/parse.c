@@ -89,6 +89,23 @@ const char *http_query_get(arena_t *arena, const char *query, size_t len, const 
     return NULL;
 }
 
+bool http_target_origin_form(const char **s, size_t *n)
+{
+    const char *p = *s;
+    size_t len = *n, skip;
+    if (len >= 7 && strncasecmp(p, "http://", 7) == 0)
+        skip = 7;
+    else if (len >= 8 && strncasecmp(p, "https://", 8) == 0)
+        skip = 8;
+    else
+        return false;
+    while (skip < len && p[skip] != '/' && p[skip] != '?' && p[skip] != '#')
+        skip++; /* the authority */
+    *s = p + skip;
+    *n = len - skip;
+    return true;
+}
+
 bool http_request_id_is_valid(const char *s, size_t n)
 {
     if (n == 0 || n > HTTP_REQUEST_ID_MAX)

@@ -24,6 +24,12 @@ const char *http_percent_decode(arena_t *arena, const char *s, size_t n, bool pl
  *  NULL when absent. Names are compared after decoding. */
 const char *http_query_get(arena_t *arena, const char *query, size_t len, const char *name);
 
+/** An absolute-form request target ("http://host:port/path?q", scheme
+ *  http or https in any case) narrowed to its path and query ("/path?q";
+ *  *n is 0 when it has neither, which means "/"). Any other target is left
+ *  as it is. Returns true when the target was in absolute form. */
+bool http_target_origin_form(const char **s, size_t *n);
+
 /** True when s (n bytes) is a client request id we echo: 1-128 characters
  *  of [A-Za-z0-9._:-]. */
 bool http_request_id_is_valid(const char *s, size_t n);

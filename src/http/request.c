@@ -159,11 +159,20 @@ static http_req_t *req_new(http_worker_t *w, h2o_req_t *req)
     r->store = w->store;
     r->worker = w;
     r->method = arena_strndup(r->arena, req->method.base, req->method.len);
-    size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    r->path = arena_strndup(r->arena, req->path.base, path_len);
-    r->query = req->query_at != SIZE_MAX ? arena_strndup(r->arena, req->path.base + path_len + 1,
-                                                         req->path.len - path_len - 1)
-                                         : "";
+    const char *path = req->path.base, *target = req->input.path.base;
+    size_t path_len = req->path.len, target_len = req->input.path.len, query_at = req->query_at;
+    bool absolute = http_target_origin_form(&target, &target_len);
+    if (absolute) { /* GET http://host/path?q: serve /path?q */
+        path = target;
+        path_len = target_len;
+        const char *q = memchr(path, '?', path_len);
+        query_at = q != NULL ? (size_t)(q - path) : SIZE_MAX;
+    }
+    size_t end = query_at != SIZE_MAX ? query_at : path_len;
+    r->path = absolute && end == 0 ? "/" : arena_strndup(r->arena, path, end);
+    r->query = query_at != SIZE_MAX
+                   ? arena_strndup(r->arena, path + query_at + 1, path_len - query_at - 1)
+                   : "";
     r->request_id = arena_strdup(r->arena, http__request_id_of(req, id));
     r->client_addr = arena_strdup(r->arena, http__client_addr(req, addr, sizeof(addr)));
 
@@ -326,6 +335,14 @@ int http__on_request(h2o_handler_t *self, h2o_req_t *req)
     http_req_t *hr = req_new(w, req);
     api_req_t *r = &hr->api;
 
+    const char *why = NULL;
+    int refused = http__edge_check(req, &why);
+    if (refused != 0) { /* ambiguous framing, too many headers: answer, then close */
+        hr->close_after = true;
+        api_respond_err(r, refused == 431 ? API_ERR_HEADERS_TOO_LARGE : API_ERR_VALIDATION_ERROR,
+                        why);
+        return 0;
+    }
     if (headers_size(req) > HTTP_HEADERS_LIMIT) {
         api_respond_err(r, API_ERR_HEADERS_TOO_LARGE, NULL);
         return 0;

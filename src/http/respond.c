@@ -160,7 +160,7 @@ static void respond(api_req_t *r, int status, const char *content_type, const ch
     for (const http_header_t *h = hr->headers; h != NULL; h = h->next)
         h2o_add_header_by_str(&req->pool, &req->res.headers, h->name, strlen(h->name), 0, NULL,
                               h->value, strlen(h->value));
-    if (w->stopping)
+    if (w->stopping || hr->close_after)
         req->http1_is_persistent = 0;
     /* RFC 9110: no Content-Length on a 204; h2o then sends neither a length
      * nor chunked encoding. Every other answer has its length. */
@@ -169,9 +169,11 @@ static void respond(api_req_t *r, int status, const char *content_type, const ch
     else
         req->res.content_length = len;
 
+    h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
     w->own_response = req;
     h2o_send_inline(req, len != 0 ? body : "", len);
     w->own_response = NULL;
+    http__edge_arm(sock); /* h2o has started writing the answer */
     http__req_release(hr);
 }
 

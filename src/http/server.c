@@ -144,8 +144,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
             }
             return;
         }
-        metrics_conn_open(w, sock);
-        h2o_accept(&w->accept_ctx, sock);
+        http__edge_accept(w, sock);
     }
 }
 

@@ -1,5 +1,6 @@
-/* Fuzz target: the HTTP layer's parsers of client bytes (src/http/parse.c)
- * and the router (src/http/router.c).
+/* Fuzz target: the HTTP layer's parsers of client bytes (src/http/parse.c),
+ * the router (src/http/router.c) and the framing scanner that checks every
+ * request head on a connection (src/http/framing.c).
  *
  * Input: the whole data is used as a query string, a path segment, a
  * request path, an X-Request-ID, a Content-Type and an Authorization value.
@@ -7,7 +8,11 @@
  * segment is valid UTF-8 (decoded, or the raw text made printable); an
  * accepted request id has only [A-Za-z0-9._:-]; a bearer token lies inside
  * the input and holds no space; a route match has non-empty parameters that
- * lie inside the path. */
+ * lie inside the path; an absolute-form target narrows to a suffix of
+ * itself. The whole data is also fed to the framing scanner as one
+ * connection's bytes, in one read and split into reads of several sizes:
+ * every split gives the same outcome (refusal status, where the refused head
+ * starts, heads accepted), and what a refusal points at lies in the data. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +20,7 @@
 #include "core/arena.h"
 #include "core/utf8.h"
 #include "fuzz.h"
+#include "http/framing.h"
 #include "http/parse.h"
 #include "http/router.h"
 
@@ -67,6 +73,65 @@ static void check_headers(const char *s, size_t n)
     }
 }
 
+static void check_target(const char *s, size_t n)
+{
+    const char *t = s;
+    size_t len = n;
+    bool absolute = http_target_origin_form(&t, &len);
+    check(t >= s && t + len == s + n);
+    check(absolute || (t == s && len == n));
+    if (absolute && len > 0)
+        check(t[0] == '/' || t[0] == '?' || t[0] == '#');
+}
+
+typedef struct framing_outcome {
+    int status;
+    size_t offset;
+    uint64_t heads;
+} framing_outcome_t;
+
+static bool inside(const char *p, size_t n, const char *s, size_t len)
+{
+    return p == NULL || (p >= s && p + n <= s + len);
+}
+
+static framing_outcome_t feed_framing(const char *s, size_t len, size_t step)
+{
+    http_framing_t f;
+    http_framing_init(&f);
+    framing_outcome_t o = {0, 0, 0};
+    for (size_t have = 0; have < len && o.status == 0;) {
+        size_t n = len - have < step ? len - have : step;
+        have += n;
+        http_framing_reject_t rej;
+        o.status = http_framing_feed(&f, s, have, n, &rej);
+        if (o.status != 0) {
+            check(o.status == 400 || o.status == 431);
+            check(http_framing_refused(&f) && rej.detail != NULL);
+            check(rej.head_offset < have);
+            check(inside(rej.method, rej.method_len, s, have));
+            check(inside(rej.target, rej.target_len, s, have));
+            check(inside(rej.request_id, rej.request_id_len, s, have));
+            check(inside(rej.origin, rej.origin_len, s, have));
+            o.offset = rej.head_offset;
+        }
+    }
+    o.heads = f.heads;
+    return o;
+}
+
+static void check_framing(const char *s, size_t n)
+{
+    if (n == 0)
+        return;
+    framing_outcome_t whole = feed_framing(s, n, n);
+    static const size_t steps[] = {1, 3, 64};
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        framing_outcome_t o = feed_framing(s, n, steps[i]);
+        check(o.status == whole.status && o.offset == whole.offset && o.heads == whole.heads);
+    }
+}
+
 static void check_router(const router_t *router, const char *s, size_t n)
 {
     router_match_t m;
@@ -100,6 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_query(arena, s, size);
     check_headers(s, size);
     check_router(router, s, size);
+    check_target(s, size);
+    check_framing(s, size);
     arena_free(arena);
     free(s);
     return 0;

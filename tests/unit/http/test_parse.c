@@ -201,6 +201,37 @@ static void test_bearer(void **state)
         assert_int_equal(http_bearer_token(bad[i], strlen(bad[i]), &tok, &len), -1);
 }
 
+static const char *origin_form(const char *target, bool *absolute)
+{
+    const char *s = target;
+    size_t n = strlen(target);
+    *absolute = http_target_origin_form(&s, &n);
+    assert_true(s + n == target + strlen(target)); /* a suffix of the target */
+    return arena_strndup(arena, s, n);
+}
+
+static void test_target_origin_form(void **state)
+{
+    (void)state;
+    bool abs;
+    assert_string_equal(origin_form("http://h:8000/api/u/tasks?x=1", &abs), "/api/u/tasks?x=1");
+    assert_true(abs);
+    assert_string_equal(origin_form("HTTPS://[::1]:8000/health", &abs), "/health");
+    assert_true(abs);
+    assert_string_equal(origin_form("http://h", &abs), "");
+    assert_true(abs);
+    assert_string_equal(origin_form("http://h?q=1", &abs), "?q=1");
+    assert_true(abs);
+    assert_string_equal(origin_form("/health", &abs), "/health");
+    assert_false(abs);
+    assert_string_equal(origin_form("/http://h/x", &abs), "/http://h/x");
+    assert_false(abs);
+    assert_string_equal(origin_form("ftp://h/x", &abs), "ftp://h/x");
+    assert_false(abs);
+    assert_string_equal(origin_form("http:/x", &abs), "http:/x");
+    assert_false(abs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_request_id),
         cmocka_unit_test(test_content_type),
         cmocka_unit_test(test_bearer),
+        cmocka_unit_test(test_target_origin_form),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
