@@ -4,7 +4,7 @@
 # time (wrk -t1 -c1) for the queries of issue 11's table, on SQLite and on
 # PostgreSQL (a throwaway cluster from scripts/pg-cluster.sh).
 #
-# usage: bench/history.sh [--db "sqlite pg"] [--sizes "1000 10000 100000"]
+# usage: bench/history.sh [--db "sqlite pg"] [--sizes "1000 10000 100000" (or HISTORY_SIZES)]
 #   HDURATION (3s) per query; the history is seeded straight into the
 #   database by bench/seed_history.py (seconds for 100k rows), which then
 #   checks the server's counts; SEED_VIA=api seeds through the API instead.
@@ -16,7 +16,7 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-dbs="sqlite pg" sizes="1000 10000 100000"
+dbs="sqlite pg" sizes=${HISTORY_SIZES:-1000 10000 100000}
 while [ $# -gt 0 ]; do
     case "$1" in
     --db) dbs=$2; shift ;;
