@@ -4,10 +4,16 @@
  *
  * Every operation is asynchronous in shape: it takes a callback that is called
  * exactly once with the result, and a caller context. SQLite calls it before
- * the operation returns; PostgreSQL calls it later, from the worker's event
+ * the operation returns for reads, and for writes of a worker opened without
+ * a loop; a write of a worker on a loop goes to the store's group-commit
+ * writer and is answered later, from the worker's event loop, after the
+ * COMMIT that holds it. PostgreSQL calls it later, from the worker's event
  * loop. Callers must therefore do nothing after starting an operation that
- * the callback could have invalidated. Results (tasks, users, strings) are
- * written into the arena the caller passes, which must outlive the callback.
+ * the callback could have invalidated. What the caller passes in (records,
+ * strings, a modify function's context) must stay valid until the callback,
+ * and must not be touched meanwhile: a modify function may run on another
+ * thread. Results (tasks, users, strings) are written into the arena the
+ * caller passes, which must outlive the callback.
  *
  * The store knows nothing about HTTP and validates nothing: the caller hands
  * it records that are already valid, with timestamps already set. */

@@ -1,27 +1,32 @@
 /* The SQLite backend: one connection per worker, opened in WAL mode, with
- * its statements prepared once and reused. Every operation runs to the end
- * before it returns and calls its callback exactly once, after the database
- * work is over.
+ * its statements prepared once and reused.
  *
- * Every change is one transaction: a single INSERT or DELETE on its own (in
- * autocommit mode, which retries the write lock within the busy timeout), a
- * modify as BEGIN IMMEDIATE ... COMMIT. A list reads its page and its count
- * in one read transaction. A busy database past the timeout is
- * STORE_UNAVAILABLE.
+ * Reads run on the worker's own connection, in parallel with every other
+ * worker (WAL), to the end before the call returns; the callback runs
+ * before the call returns. A list reads its page and its count in one read
+ * transaction.
  *
- * Writers take turns on the store's mutex before they ask SQLite for the
- * write lock. SQLite's busy handler sleeps with a growing back-off (up to
- * 100 ms a time) and a waiting worker keeps losing the lock to one that
- * writes again at once, so two busy workers each stalled the other's whole
- * event loop for hundreds of milliseconds; a mutex hands the turn over as
- * soon as the write is done. The busy timeout still covers other processes.
+ * Writes are the write dispatch's (store_sqlite_writer.c). A worker on an
+ * event loop hands each write to the store's one writer thread, which
+ * commits the writes of every worker together, one savepoint per write;
+ * the callback runs later, on the worker's loop, after the COMMIT that holds
+ * the write. The write functions below (task_create, task_modify, ...) do
+ * the database work of one write and neither begin nor commit: the dispatch
+ * wraps each in its own savepoint and rolls it back alone when it returns
+ * anything but STORE_OK.
  *
- * "sqlite://:memory:" is one shared-cache in-memory database per store_t,
- * kept alive by the store's own connection. Shared-cache connections lock
- * whole tables and answer SQLITE_LOCKED instead of waiting, so every
- * operation on such a store holds the store's mutex. */
+ * Direct mode: a worker without a loop (unit tests, the command line), and
+ * every worker of an in-memory store, runs its write itself, as a
+ * transaction of its own on its own connection, under the store's mutex,
+ * and answers before the call returns. "sqlite://:memory:" is one
+ * shared-cache in-memory database per store_t, kept alive by the store's own
+ * connection; shared-cache connections lock whole tables and answer
+ * SQLITE_LOCKED instead of waiting, so there every operation, read or
+ * write, holds the store's mutex. A busy database past the timeout is
+ * STORE_UNAVAILABLE. */
 #include "store/store_sqlite.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -44,7 +49,6 @@ enum { PATH_BUF = 4096 };
  * ?12 created_at, ?13 updated_at, ?14 successor_id; then ?15 parent_id
  * (insert) or ?16 id (update). */
 #define FIXED_STATEMENTS(X)                                                                        \
-    X(BEGIN, "BEGIN IMMEDIATE")                                                                    \
     X(BEGIN_READ, "BEGIN")                                                                         \
     X(COMMIT, "COMMIT")                                                                            \
     X(ROLLBACK, "ROLLBACK")                                                                        \
@@ -95,7 +99,9 @@ typedef struct sqlite_store {
     char *path;                   /* file name, or the shared in-memory URI */
     bool memory;                  /* sqlite://:memory: */
     sqlite3 *db;                  /* migrations; keeps an in-memory database alive */
-    pthread_mutex_t lock;         /* serialises every operation (in-memory), or writes (file) */
+    pthread_mutex_t lock;         /* serialises every operation (in-memory), or direct writes */
+    sqlite_writer_t *writer;      /* file: started with the first worker on a loop */
+    sqlite_commit_hook_t hook;    /* called after each commit of a write */
     store_task_json_fn task_json; /* event data */
     store_event_fn on_event;      /* told after a commit that wrote events */
     void *on_event_ctx;
@@ -106,7 +112,10 @@ typedef struct sqlite_worker {
     sqlite_store_t *store;
     sqlite_conn_t conn;
     sqlite3_stmt *fixed[ST__COUNT];
-    const char *event_user; /* events written by the open transaction: whose, */
+    sqlite_inbox_t *inbox;  /* answers from the writer; NULL: direct mode */
+    sqlite_tx_t tx;         /* direct mode's transaction statements */
+    arena_t *scratch;       /* a delete's event data, reset by each delete */
+    const char *event_user; /* events written by the running write: whose, */
     int64_t event_last;     /* and the newest id (0: none) */
 } sqlite_worker_t;
 
@@ -114,8 +123,8 @@ static const store_vtable_t sqlite_vtable;
 
 /* ---- statements and transactions --------------------------------------------- */
 
-/* Takes the store's mutex for a write (write = true) or, in memory, for
- * any call. */
+/* Takes the store's mutex for a direct write (write = true) or, in memory,
+ * for any call. */
 static void worker_lock(sqlite_worker_t *w, bool write)
 {
     if (write || w->store->memory)
@@ -301,15 +310,6 @@ static store_status_t event_task(sqlite_worker_t *w, arena_t *arena, const char 
     return event_append(w, t->user_id, type, store__event_task_data(arena, w->store->task_json, t));
 }
 
-/* After the call: tells the listener about the events it committed. */
-static void events_committed(sqlite_worker_t *w)
-{
-    if (w->event_last != 0 && w->store->on_event != NULL)
-        w->store->on_event(w->store->on_event_ctx, w->event_user, w->event_last);
-    w->event_last = 0;
-    w->event_user = NULL;
-}
-
 static store_status_t events_read(sqlite_worker_t *w, arena_t *arena, const char *user_id,
                                   int64_t after_id, int64_t since, int limit, store_result_t *res)
 {
@@ -356,7 +356,9 @@ static store_status_t events_sweep(sqlite_worker_t *w, int64_t before, int limit
     return status;
 }
 
-/* ---- task operations (the caller holds the worker lock) ------------------- */
+/* ---- task operations --------------------------------------------------------
+ * Reads run on a worker's connection; writes (see the top of the file) on
+ * the connection the dispatch passes, inside their savepoint. */
 
 /* The task, or NULL with *status saying why (STORE_NOT_FOUND or a failure). */
 static store_task_t *task_select(sqlite_worker_t *w, arena_t *arena, const char *user_id,
@@ -399,18 +401,14 @@ static store_status_t task_insert(sqlite_worker_t *w, const store_task_t *t, int
 static store_status_t task_create(sqlite_worker_t *w, arena_t *arena, const store_task_t *t,
                                   store_task_t **out)
 {
-    /* The row and its event: one transaction. */
-    store_status_t status = tx_begin(w, ST_BEGIN);
+    /* The row and its event, in the write's savepoint. */
+    int64_t id = 0;
+    store_status_t status = task_insert(w, t, 0, &id);
     if (status != STORE_OK)
         return status;
-    int64_t id = 0;
-    status = task_insert(w, t, 0, &id);
-    if (status == STORE_OK) {
-        *out = task_dup(arena, t);
-        (*out)->id = id;
-        status = event_task(w, arena, store__event_created, *out);
-    }
-    return tx_end(w, status);
+    *out = task_dup(arena, t);
+    (*out)->id = id;
+    return event_task(w, arena, store__event_created, *out);
 }
 
 static store_status_t task_update(sqlite_worker_t *w, const store_task_t *t)
@@ -427,31 +425,25 @@ static store_status_t task_update(sqlite_worker_t *w, const store_task_t *t)
 static store_status_t task_modify(sqlite_worker_t *w, arena_t *arena, const char *user_id,
                                   int64_t id, store_modify_fn fn, void *fn_ctx, store_task_t **out)
 {
-    store_status_t status = tx_begin(w, ST_BEGIN);
-    if (status != STORE_OK)
-        return status;
-
+    /* The dispatch's savepoint holds the row: nobody else writes meanwhile. */
+    store_status_t status;
     store_task_t *cur = task_select(w, arena, user_id, id, &status);
     if (cur == NULL)
-        goto rollback;
+        return status;
 
     store_task_t *next = arena_alloc(arena, sizeof(*next));
     *next = *cur;
     store_task_t *successor = NULL;
     int decision = fn(fn_ctx, arena, cur, next, &successor);
-    if (decision < 0) {
-        status = STORE_REJECTED;
-        goto rollback;
-    }
+    if (decision < 0)
+        return STORE_REJECTED;
     if (decision == STORE_MODIFY_NO_CHANGE) {
-        tx_rollback(w); /* nothing was written */
-        *out = cur;
+        *out = cur; /* nothing was written */
         return STORE_OK;
     }
     if (decision != STORE_MODIFY_WRITE) {
         LOG_ERROR("sqlite: task modify: the modify function returned %d", decision);
-        status = STORE_ERROR;
-        goto rollback;
+        return STORE_ERROR;
     }
 
     next->id = cur->id;
@@ -461,7 +453,7 @@ static store_status_t task_modify(sqlite_worker_t *w, arena_t *arena, const char
         successor->user_id = cur->user_id; /* never anyone else's */
         status = task_insert(w, successor, cur->id, &successor->id);
         if (status != STORE_OK)
-            goto rollback;
+            return status;
         next->successor_id = successor->id;
     }
     status = task_update(w, next);
@@ -469,13 +461,8 @@ static store_status_t task_modify(sqlite_worker_t *w, arena_t *arena, const char
         status = event_task(w, arena, store__event_updated, next);
     if (status == STORE_OK && successor != NULL)
         status = event_task(w, arena, store__event_created, successor);
-    status = tx_end(w, status);
     if (status == STORE_OK)
         *out = task_dup(arena, next);
-    return status;
-
-rollback:
-    tx_rollback(w);
     return status;
 }
 
@@ -497,14 +484,11 @@ static store_status_t task_delete_row(sqlite_worker_t *w, const char *user_id, i
 static store_status_t task_delete(sqlite_worker_t *w, arena_t *arena, const char *user_id,
                                   int64_t id)
 {
-    /* The deletion and its event: one transaction. */
-    store_status_t status = tx_begin(w, ST_BEGIN);
-    if (status != STORE_OK)
-        return status;
-    status = task_delete_row(w, user_id, id);
+    /* The deletion and its event, in the write's savepoint. */
+    store_status_t status = task_delete_row(w, user_id, id);
     if (status == STORE_OK)
         status = event_append(w, user_id, store__event_deleted, store__event_id_data(arena, id));
-    return tx_end(w, status);
+    return status;
 }
 
 /* ---- user operations ------------------------------------------------------------ */
@@ -569,8 +553,7 @@ static store_status_t user_select(sqlite_worker_t *w, arena_t *arena, fixed_stmt
 
 static store_status_t user_delete(sqlite_worker_t *w, const char *id)
 {
-    /* One DELETE in autocommit mode: the trigger deletes the user's tasks in
-     * the same transaction. */
+    /* The trigger deletes the user's tasks in the same transaction. */
     int rc;
     sqlite3_stmt *st = fixed(w, ST_USER_DELETE, &rc);
     if (st == NULL)
@@ -587,32 +570,139 @@ static store_status_t user_delete(sqlite_worker_t *w, const char *id)
 
 #define WORKER(base) ((sqlite_worker_t *)(base))
 
-/* Every call below has one shape: call_begin, the operation, call_end. */
+/* Every read below has one shape: call_begin, the operation, call_end. */
 
-/* Starts a call on base: clears *res and takes the worker lock (write: the
- * call may write). */
-static sqlite_worker_t *call_begin(store_worker_t *base, store_result_t *res, bool write)
+/* Starts a read on base: clears *res and, in memory, takes the store's
+ * mutex. */
+static sqlite_worker_t *call_begin(store_worker_t *base, store_result_t *res)
 {
     sqlite_worker_t *w = WORKER(base);
     *res = (store_result_t){0};
-    worker_lock(w, write);
+    worker_lock(w, false);
     return w;
 }
 
-/* Ends a call: releases the worker lock, then answers, exactly once, with
- * the database work over. */
-static void call_end(sqlite_worker_t *w, bool write, const store_result_t *res, store_cb cb,
-                     void *ctx)
+/* Ends a read: releases the mutex, then answers, exactly once, with the
+ * database work over. */
+static void call_end(sqlite_worker_t *w, const store_result_t *res, store_cb cb, void *ctx)
 {
-    worker_unlock(w, write);
-    events_committed(w);
+    worker_unlock(w, false);
     cb(ctx, res);
+}
+
+/* ---- writes: the arguments of each, and its handing over to the dispatch ---- */
+
+/* A write's arguments (they live in the caller's memory until the answer). */
+typedef struct sq_write {
+    sqlite_write_t base; /* first: the dispatch frees the block */
+    arena_t *arena;
+    const char *user_id;
+    int64_t id; /* a task's; a sweep's "before" */
+    int limit;  /* a sweep's */
+    const store_task_t *task;
+    const store_user_t *user;
+    store_modify_fn fn;
+    void *fn_ctx;
+    const char *event_user; /* the events it wrote, announced after its commit: */
+    int64_t event_last;     /* whose, and the newest id (0: none) */
+} sq_write_t;
+
+#define SQ_WRITE(w) ((sq_write_t *)(w))
+
+/* Moves the events the write just wrote from the handle that ran it to the
+ * write, whose savepoint keeps them only if it succeeded. Returns status. */
+static store_status_t events_taken(store_worker_t *conn, sqlite_write_t *w, store_status_t status)
+{
+    sqlite_worker_t *c = WORKER(conn);
+    if (status == STORE_OK && c->event_last != 0) {
+        SQ_WRITE(w)->event_user = c->event_user;
+        SQ_WRITE(w)->event_last = c->event_last;
+    }
+    c->event_user = NULL;
+    c->event_last = 0;
+    return status;
+}
+
+/* The store's commit hook: tells the listener about the events each write of
+ * the committed batch wrote (on the committing thread, before the answers). */
+static void events_announce(void *hook_ctx, const sqlite_write_t *writes)
+{
+    const sqlite_store_t *s = hook_ctx;
+    if (s->on_event == NULL)
+        return;
+    for (const sqlite_write_t *w = writes; w != NULL; w = w->next) {
+        const sq_write_t *op = (const sq_write_t *)w;
+        if (w->res.status == STORE_OK && op->event_last != 0)
+            s->on_event(s->on_event_ctx, op->event_user, op->event_last);
+    }
+}
+
+static store_status_t run_task_create(store_worker_t *conn, sqlite_write_t *w)
+{
+    sq_write_t *op = SQ_WRITE(w);
+    return events_taken(conn, w, task_create(WORKER(conn), op->arena, op->task, &w->res.task));
+}
+
+static store_status_t run_task_modify(store_worker_t *conn, sqlite_write_t *w)
+{
+    sq_write_t *op = SQ_WRITE(w);
+    return events_taken(conn, w,
+                        task_modify(WORKER(conn), op->arena, op->user_id, op->id, op->fn,
+                                    op->fn_ctx, &w->res.task));
+}
+
+static store_status_t run_task_delete(store_worker_t *conn, sqlite_write_t *w)
+{
+    sq_write_t *op = SQ_WRITE(w);
+    sqlite_worker_t *c = WORKER(conn);
+    arena_reset(c->scratch); /* the event's data */
+    return events_taken(conn, w, task_delete(c, c->scratch, op->user_id, op->id));
+}
+
+static store_status_t run_events_sweep(store_worker_t *conn, sqlite_write_t *w)
+{
+    sq_write_t *op = SQ_WRITE(w);
+    return events_sweep(WORKER(conn), op->id, op->limit, &w->res.total);
+}
+
+static store_status_t run_user_create(store_worker_t *conn, sqlite_write_t *w)
+{
+    sq_write_t *op = SQ_WRITE(w);
+    return user_insert(WORKER(conn), op->arena, op->user, &w->res.user);
+}
+
+static store_status_t run_user_delete(store_worker_t *conn, sqlite_write_t *w)
+{
+    return user_delete(WORKER(conn), SQ_WRITE(w)->user_id);
+}
+
+static sq_write_t *write_new(sqlite_write_fn run, store_cb cb, void *ctx)
+{
+    sq_write_t *op = xcalloc(1, sizeof(*op));
+    op->base.run = run;
+    op->base.cb = cb;
+    op->base.ctx = ctx;
+    return op;
+}
+
+/* Hands op to the writer (answered later on w's loop) or, in direct mode,
+ * runs and answers it now. */
+static void write_dispatch(sqlite_worker_t *w, sq_write_t *op)
+{
+    if (w->inbox != NULL) {
+        store__sqlite_write_submit(w->store->writer, w->inbox, &op->base);
+        return;
+    }
+    worker_lock(w, true);
+    store__sqlite_write_direct(&w->tx, &w->base, &op->base, &w->store->hook);
+    worker_unlock(w, true);
+    store__sqlite_write_answer(&op->base);
 }
 
 static void sq_ping(store_worker_t *base, store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, false);
+    sqlite_worker_t *w = call_begin(base, &res);
     int rc = SQLITE_ERROR;
     sqlite3_stmt *st = fixed(w, ST_PING, &rc);
     if (st != NULL) {
@@ -624,117 +714,117 @@ static void sq_ping(store_worker_t *base, store_cb cb, void *ctx)
         LOG_WARN("sqlite: ping: %s", sqlite3_errstr(rc));
         res.status = STORE_UNAVAILABLE;
     }
-    call_end(w, false, &res, cb, ctx);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_task_list(store_worker_t *base, arena_t *arena, const char *user_id,
                          const store_task_query_t *q, store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, false);
+    sqlite_worker_t *w = call_begin(base, &res);
     /* One read transaction, so that the page and the count agree. */
     res.status = tx_begin(w, ST_BEGIN_READ);
     if (res.status == STORE_OK) {
         store_status_t status = store__sqlite_list(&w->conn, arena, user_id, q, &res);
         res.status = tx_end(w, status);
     }
-    call_end(w, false, &res, cb, ctx);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_task_get(store_worker_t *base, arena_t *arena, const char *user_id, int64_t id,
                         store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, false);
+    sqlite_worker_t *w = call_begin(base, &res);
     res.task = task_select(w, arena, user_id, id, &res.status);
-    call_end(w, false, &res, cb, ctx);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_task_create(store_worker_t *base, arena_t *arena, const store_task_t *t, store_cb cb,
                            void *ctx)
 {
-    store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, true);
-    res.status = task_create(w, arena, t, &res.task);
-    call_end(w, true, &res, cb, ctx);
+    sq_write_t *op = write_new(run_task_create, cb, ctx);
+    op->arena = arena;
+    op->task = t;
+    write_dispatch(WORKER(base), op);
 }
 
 static void sq_task_modify(store_worker_t *base, arena_t *arena, const char *user_id, int64_t id,
                            store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx)
 {
-    store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, true);
-    res.status = task_modify(w, arena, user_id, id, fn, fn_ctx, &res.task);
-    call_end(w, true, &res, cb, ctx);
+    sq_write_t *op = write_new(run_task_modify, cb, ctx);
+    op->arena = arena;
+    op->user_id = user_id;
+    op->id = id;
+    op->fn = fn;
+    op->fn_ctx = fn_ctx;
+    write_dispatch(WORKER(base), op);
 }
 
 static void sq_task_delete(store_worker_t *base, const char *user_id, int64_t id, store_cb cb,
                            void *ctx)
 {
-    store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, true);
-    arena_t *arena = arena_new(); /* the event's data */
-    res.status = task_delete(w, arena, user_id, id);
-    call_end(w, true, &res, cb, ctx);
-    arena_free(arena);
+    sq_write_t *op = write_new(run_task_delete, cb, ctx);
+    op->user_id = user_id;
+    op->id = id;
+    write_dispatch(WORKER(base), op);
 }
 
 static void sq_user_create(store_worker_t *base, arena_t *arena, const store_user_t *u, store_cb cb,
                            void *ctx)
 {
-    store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, true);
-    res.status = user_insert(w, arena, u, &res.user);
-    call_end(w, true, &res, cb, ctx);
+    sq_write_t *op = write_new(run_user_create, cb, ctx);
+    op->arena = arena;
+    op->user = u;
+    write_dispatch(WORKER(base), op);
 }
 
 static void sq_user_get_by_email(store_worker_t *base, arena_t *arena, const char *email,
                                  store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, false);
+    sqlite_worker_t *w = call_begin(base, &res);
     res.status = user_select(w, arena, ST_USER_BY_EMAIL, email, &res.user);
-    call_end(w, false, &res, cb, ctx);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_user_get(store_worker_t *base, arena_t *arena, const char *id, store_cb cb,
                         void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, false);
+    sqlite_worker_t *w = call_begin(base, &res);
     res.status = user_select(w, arena, ST_USER_BY_ID, id, &res.user);
-    call_end(w, false, &res, cb, ctx);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_user_delete(store_worker_t *base, const char *id, store_cb cb, void *ctx)
 {
-    store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, true);
-    res.status = user_delete(w, id);
-    call_end(w, true, &res, cb, ctx);
+    sq_write_t *op = write_new(run_user_delete, cb, ctx);
+    op->user_id = id;
+    write_dispatch(WORKER(base), op);
 }
 
 static void sq_events_read(store_worker_t *base, arena_t *arena, const char *user_id,
                            int64_t after_id, int64_t since, int limit, store_cb cb, void *ctx)
 {
     store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, false);
+    sqlite_worker_t *w = call_begin(base, &res);
     /* One read transaction: the counter and the rows agree. */
     res.status = tx_begin(w, ST_BEGIN_READ);
     if (res.status == STORE_OK)
         res.status = tx_end(w, events_read(w, arena, user_id, after_id, since, limit, &res));
-    call_end(w, false, &res, cb, ctx);
+    call_end(w, &res, cb, ctx);
 }
 
 static void sq_events_sweep(store_worker_t *base, int64_t before, int limit, store_cb cb, void *ctx)
 {
-    store_result_t res;
-    sqlite_worker_t *w = call_begin(base, &res, true);
-    res.status = events_sweep(w, before, limit, &res.total);
-    call_end(w, true, &res, cb, ctx);
+    sq_write_t *op = write_new(run_events_sweep, cb, ctx);
+    op->id = before;
+    op->limit = limit;
+    write_dispatch(WORKER(base), op);
 }
 
-/* SQLite reports events from the committing thread (events_committed). */
+/* SQLite reports events from the committing thread (events_announce). */
 static void sq_listen_start(store_t *base, store_loop_t *loop)
 {
     (void)base;
@@ -746,22 +836,75 @@ static void sq_listen_stop(store_t *base)
     (void)base;
 }
 
-static int sq_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out)
+/* A new handle on its own connection to s's database, or NULL (logged). */
+static sqlite_worker_t *worker_open(sqlite_store_t *s)
 {
-    (void)loop; /* SQLite answers synchronously: no loop needed */
-    sqlite_store_t *s = (sqlite_store_t *)base;
     sqlite_worker_t *w = xcalloc(1, sizeof(*w));
     char err[512];
     w->base.vt = &sqlite_vtable;
     w->store = s;
-    *out = NULL;
     worker_lock(w, false);
     int rc = store__sqlite_connect(s->path, s->memory, &w->conn.db, err, sizeof(err));
     worker_unlock(w, false);
     if (rc < 0) {
         LOG_ERROR("sqlite: %s", err);
         free(w);
+        return NULL;
+    }
+    w->tx.db = w->conn.db;
+    w->scratch = arena_new();
+    return w;
+}
+
+/* Finalizes w's statements, closes its connection and frees it. */
+static void worker_close(store_worker_t *base)
+{
+    sqlite_worker_t *w = WORKER(base);
+    worker_lock(w, false);
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(w->fixed[i]);
+    store__sqlite_tx_dispose(&w->tx);
+    store__sqlite_list_dispose(&w->conn);
+    sqlite3_close(w->conn.db);
+    worker_unlock(w, false);
+    arena_free(w->scratch);
+    free(w);
+}
+
+/* Starts s's writer on a connection of its own, once. Call with s->lock. */
+static int writer_start(sqlite_store_t *s)
+{
+    if (s->writer != NULL)
+        return 0;
+    sqlite_worker_t *c = worker_open(s);
+    if (c == NULL)
+        return -1;
+    s->writer = store__sqlite_writer_new(&c->base, c->conn.db, worker_close, &s->hook);
+    if (s->writer == NULL) {
+        worker_close(&c->base);
+        return -1;
+    }
+    return 0;
+}
+
+static int sq_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out)
+{
+    sqlite_store_t *s = (sqlite_store_t *)base;
+    *out = NULL;
+    sqlite_worker_t *w = worker_open(s);
+    if (w == NULL)
         return STORE_UNAVAILABLE;
+    /* On a loop, writes go to the writer; without one (or in memory) they
+     * run here, in direct mode. */
+    if (loop != NULL && !s->memory) {
+        pthread_mutex_lock(&s->lock);
+        int rc = writer_start(s);
+        pthread_mutex_unlock(&s->lock);
+        if (rc < 0) {
+            worker_close(&w->base);
+            return STORE_UNAVAILABLE;
+        }
+        w->inbox = store__sqlite_inbox_new(loop);
     }
     *out = &w->base;
     return 0;
@@ -770,28 +913,25 @@ static int sq_worker_new(store_t *base, store_loop_t *loop, store_worker_t **out
 static void sq_worker_free(store_worker_t *base)
 {
     sqlite_worker_t *w = WORKER(base);
-    worker_lock(w, false);
-    for (int i = 0; i < ST__COUNT; i++)
-        sqlite3_finalize(w->fixed[i]);
-    store__sqlite_list_dispose(&w->conn);
-    sqlite3_close(w->conn.db);
-    worker_unlock(w, false);
-    free(w);
+    store__sqlite_inbox_free(w->inbox); /* answers the writes still on their way */
+    worker_close(base);
 }
 
 static void sq_worker_stats(const store_worker_t *base, store_pool_stats_t *out)
 {
     const sqlite_worker_t *w = (const sqlite_worker_t *)base;
-    /* One connection, busy only inside a call. */
+    /* One connection for reads, busy only inside a call; writes waiting for
+     * their commit. */
     out->size = 1;
     out->in_use = 0;
-    out->waiting = 0;
+    out->waiting = w->inbox != NULL ? (int)store__sqlite_inbox_pending(w->inbox) : 0;
     out->connected = w->conn.db != NULL;
 }
 
 static void sq_close(store_t *base)
 {
     sqlite_store_t *s = (sqlite_store_t *)base;
+    store__sqlite_writer_free(s->writer);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->lock);
     free(s->path);
@@ -864,6 +1004,7 @@ int store__sqlite_open(const char *url, const store_options_t *opts, store_t **o
         s->path = xstrdup(path);
     }
     pthread_mutex_init(&s->lock, NULL);
+    s->hook = (sqlite_commit_hook_t){.fn = events_announce, .ctx = s};
     if (opts != NULL) {
         s->task_json = opts->task_json;
         s->on_event = opts->on_event;

@@ -1,7 +1,9 @@
-/* Writers on a file store take turns on the store's mutex before they ask
- * SQLite for the write lock (SQLite's busy handler would make a waiting
- * worker sleep with a back-off, stalling its event loop); reads never take
- * it. Includes store_sqlite.c to reach the store's mutex. */
+/* Workers without an event loop write in direct mode: they take turns on
+ * the store's mutex before they ask SQLite for the write lock (SQLite's busy
+ * handler would make a waiting worker sleep with a back-off); reads never
+ * take it. (Workers on a loop hand their writes to the group-commit writer:
+ * test_store_sqlite_writer.c.) Includes store_sqlite.c to reach the store's
+ * mutex. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
