@@ -108,6 +108,11 @@ typedef struct store_task_query {
     bool descending;
     int64_t limit;  /* 1-1000 */
     int64_t offset; /* >= 0 */
+    /* Keyset paging: the last task of the previous page (only its sort key
+     * fields and id are read; NULL fields are "no value"); the page starts
+     * right after it in the query's order. NULL: from the start (then
+     * offset applies; with after set, offset is 0). */
+    const store_task_t *after;
 } store_task_query_t;
 
 /* ---- the change log (API.md section 7.3) ----------------------------------- */
@@ -155,6 +160,7 @@ typedef struct store_result {
     store_task_t *tasks; /* list: the page */
     size_t n_tasks;
     int64_t total;         /* list: matching rows before paging */
+    bool more;             /* list: a matching task follows the page */
     store_user_t *user;    /* user operations */
     store_event_t *events; /* events_read: in id order */
     size_t n_events;

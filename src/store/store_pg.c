@@ -134,7 +134,13 @@ typedef struct pg_worker {
     struct store_worker base;
     pg_pool_t *pool;
     pg_store_t *store;
+    list_count_cache_t counts; /* the list's filtered counts (store_pg_list.c) */
 } pg_worker_t;
+
+list_count_cache_t *store__pg_worker_counts(store_worker_t *base)
+{
+    return &((pg_worker_t *)base)->counts;
+}
 
 /* ---- operations --------------------------------------------------------------------- */
 
@@ -721,6 +727,7 @@ static void pg_worker_free(store_worker_t *base)
 {
     pg_worker_t *w = (pg_worker_t *)base;
     pg_pool_free(w->pool);
+    list_count_dispose(&w->counts);
     free(w);
 }
 

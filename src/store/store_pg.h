@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "store/list_count.h"
 #include "store/pg_conn.h"
 #include "store/store.h"
 
@@ -22,11 +23,11 @@
 enum {
     PG_MAX_PARAMS = 30,    /* parameters of the largest statement */
     PG_SQL_BUF = 2048,     /* room for any list statement's text */
-    PG_COUNT_KEY = 32,     /* statement keys: the fixed ones first, then the */
-    PG_LIST_KEY = 32 + 96, /* count shapes, then the list shapes */
-    PG_LIST_NPARAMS = 10,  /* parameters of every list and count statement */
-    PG_MAX_EVENTS = 2,     /* events one write appends (an update and its successor) */
-    PG_EV_NPARAMS = 5,     /* parameters of the event statement */
+    PG_COUNT_KEY = 32,          /* statement keys: the fixed ones first, then the */
+    PG_LIST_KEY = 32 + 1 + 144, /* counts row and count shapes, then the list shapes */
+    PG_LIST_NPARAMS = 14,       /* parameters of every list and count statement */
+    PG_MAX_EVENTS = 2,          /* events one write appends (an update and its successor) */
+    PG_EV_NPARAMS = 5,          /* parameters of the event statement */
 };
 
 /** One store operation: the pool's pg_op_t, then the backend's fields. */
@@ -39,6 +40,7 @@ typedef struct pg_req {
     void *fn_ctx;
     unsigned key;          /* the statement to run */
     unsigned count_key;    /* list: the count statement */
+    struct pg_list *list;  /* list: the query's state (store_pg_list.c) */
     int ix;                /* result index of the last statement sent */
     long p[PG_MAX_PARAMS]; /* parameter handles ($1 is p[0]); -1 is NULL */
     const char *owner;     /* list: the user id every row shares */
@@ -80,6 +82,8 @@ bool store__pg_read_task(const PGresult *res, int row, arena_t *arena, const cha
 /** The SQL of list or count statement key (PG_COUNT_KEY and up), into buf
  *  (PG_SQL_BUF bytes), which it returns (store_pg_list.c). */
 const char *store__pg_list_sql(unsigned key, char *buf);
+/** The worker's cache of filtered list counts (store_pg.c). */
+list_count_cache_t *store__pg_worker_counts(store_worker_t *w);
 /** store_task_list (store_pg_list.c). */
 void store__pg_task_list(store_worker_t *w, arena_t *arena, const char *user_id,
                          const store_task_query_t *q, store_cb cb, void *ctx);

@@ -13,14 +13,16 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "store/list_count.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
-/** The list query has 2^4 filter presence bits times 6 due filters WHERE
- *  shapes, each with 6 sort keys times 2 directions ORDER BY shapes. */
+/** The list query has 2^4 filter presence bits times 6 due filters times 3
+ *  ways of finding rows WHERE shapes, each with 6 sort keys times 2
+ *  directions times (first page, cursor page) ORDER BY shapes. */
 enum {
-    SQLITE_LIST_WHERE_SHAPES = 16 * 6,
-    SQLITE_LIST_SHAPES = SQLITE_LIST_WHERE_SHAPES * 6 * 2,
+    SQLITE_LIST_WHERE_SHAPES = 16 * 6 * 3,
+    SQLITE_LIST_SHAPES = SQLITE_LIST_WHERE_SHAPES * 6 * 2 * 2,
 };
 
 /** A worker's connection and its cached list statements, by query shape
@@ -29,6 +31,8 @@ typedef struct sqlite_conn {
     sqlite3 *db;
     sqlite3_stmt *list[SQLITE_LIST_SHAPES];        /* page queries, lazily prepared */
     sqlite3_stmt *count[SQLITE_LIST_WHERE_SHAPES]; /* COUNT(*) queries, lazily prepared */
+    sqlite3_stmt *counts_row;                      /* the user's task_counts row */
+    list_count_cache_t counts;                     /* filtered counts by version */
 } sqlite_conn_t;
 
 /** The columns every task query selects, in the order store__sqlite_read_task

@@ -1,0 +1,15 @@
+DROP TRIGGER task_counts_update;
+DROP TRIGGER task_counts_delete;
+DROP TRIGGER task_counts_insert;
+DROP TABLE task_counts;
+DROP TRIGGER tasks_fts_update;
+DROP TRIGGER tasks_fts_delete;
+DROP TRIGGER tasks_fts_insert;
+DROP TABLE tasks_fts;
+DROP INDEX ix_tasks_user_due_desc;
+DROP INDEX ix_tasks_user_due_asc;
+DROP INDEX ix_tasks_user_priority_desc;
+DROP INDEX ix_tasks_user_priority_asc;
+DROP INDEX ix_tasks_user_title;
+CREATE INDEX ix_tasks_user_due      ON tasks (user_id, due_date, due_time, id);
+CREATE INDEX ix_tasks_user_priority ON tasks (user_id, priority, id);
