@@ -7,7 +7,7 @@
  *     Schema comes from its type, flags and limits; a nullable one is typed
  *     ["<type>", "null"] (and its enum holds null);
  *   - every response carries X-Request-ID; a list (response_is_array) carries
- *     X-Total-Count; a 201 carries Location; a 401 WWW-Authenticate; a 429
+ *     X-Total-Count (and Link); a 201 carries Location; a 401 WWW-Authenticate; a 429
  *     Retry-After;
  *   - an error status is answered with the Error body, whose `code` is one of
  *     the API_ERROR_MAP codes of that status;
@@ -347,6 +347,13 @@ static json_t *header_definition(const char *name)
         return json_pack("{ss sb s{ss si}}", "description",
                          "How many items match the filters, before limit and offset.", "required",
                          1, "schema", "type", "integer", "minimum", 0);
+    if (strcmp(name, "Link") == 0)
+        return json_pack("{ss sb s{ss ss}}", "description",
+                         "On a full page with more after it: the next page, as "
+                         "</api/{user_id}/tasks?...&cursor=...>; rel=\"next\" (the same "
+                         "filters, sort and limit).",
+                         "required", 0, "schema", "type", "string", "pattern",
+                         "^</api/[^>]+[?&]cursor=[A-Za-z0-9_-]+>; rel=\"next\"$");
     if (strcmp(name, "Location") == 0)
         return json_pack("{ss sb s{ss ss}}", "description",
                          "The path of the resource just created.", "required", 1, "schema", "type",
@@ -409,8 +416,10 @@ static json_t *success_response(gen_t *g, const route_t *rt)
     json_t *resp = json_object();
     json_t *headers = json_pack("{so}", "X-Request-ID", header_ref(g, "X-Request-ID"));
     set_str(resp, "description", reason_of(rt->status));
-    if (rt->response_is_array)
+    if (rt->response_is_array) {
         set_new(headers, "X-Total-Count", header_ref(g, "X-Total-Count"));
+        set_new(headers, "Link", header_ref(g, "Link"));
+    }
     if (rt->status == 201)
         set_new(headers, "Location", header_ref(g, "Location"));
     set_new(resp, "headers", headers);

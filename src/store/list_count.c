@@ -73,8 +73,7 @@ static size_t slot_of(const char *key)
     return (size_t)(h % LIST_COUNT_SLOTS);
 }
 
-bool list_count_get(const list_count_cache_t *c, const char *key, int64_t version,
-                    int64_t *total)
+bool list_count_get(const list_count_cache_t *c, const char *key, int64_t version, int64_t *total)
 {
     if (key == NULL)
         return false;

@@ -46,8 +46,7 @@ int64_t list_total_from_row(const store_task_query_t *q, const list_counts_row_t
  *  decides which rows match (malloc'd, free it). */
 char *list_count_key(const char *user_id, const store_task_query_t *q);
 /** Looks key up: true with *total when it was counted at version. */
-bool list_count_get(const list_count_cache_t *c, const char *key, int64_t version,
-                    int64_t *total);
+bool list_count_get(const list_count_cache_t *c, const char *key, int64_t version, int64_t *total);
 /** Remembers total for key at version (takes key's ownership). */
 void list_count_put(list_count_cache_t *c, char *key, int64_t version, int64_t total);
 /** Frees every key. */

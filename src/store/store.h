@@ -113,6 +113,8 @@ typedef struct store_task_query {
      * right after it in the query's order. NULL: from the start (then
      * offset applies; with after set, offset is 0). */
     const store_task_t *after;
+    const char *cursor; /* the cursor parameter as given (read by the tasks
+                           layer, which sets after from it; unused here) */
 } store_task_query_t;
 
 /* ---- the change log (API.md section 7.3) ----------------------------------- */

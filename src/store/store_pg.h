@@ -21,8 +21,8 @@
     "due_time, recurrence_pattern, recurrence_day, created_at, updated_at, successor_id"
 
 enum {
-    PG_MAX_PARAMS = 30,    /* parameters of the largest statement */
-    PG_SQL_BUF = 2048,     /* room for any list statement's text */
+    PG_MAX_PARAMS = 30,         /* parameters of the largest statement */
+    PG_SQL_BUF = 2048,          /* room for any list statement's text */
     PG_COUNT_KEY = 32,          /* statement keys: the fixed ones first, then the */
     PG_LIST_KEY = 32 + 1 + 144, /* counts row and count shapes, then the list shapes */
     PG_LIST_NPARAMS = 14,       /* parameters of every list and count statement */
@@ -83,7 +83,7 @@ bool store__pg_read_task(const PGresult *res, int row, arena_t *arena, const cha
  *  (PG_SQL_BUF bytes), which it returns (store_pg_list.c). */
 const char *store__pg_list_sql(unsigned key, char *buf);
 /** The worker's cache of filtered list counts (store_pg.c). */
-list_count_cache_t *store__pg_worker_counts(store_worker_t *w);
+list_count_cache_t *store__pg_worker_counts(store_worker_t *base);
 /** store_task_list (store_pg_list.c). */
 void store__pg_task_list(store_worker_t *w, arena_t *arena, const char *user_id,
                          const store_task_query_t *q, store_cb cb, void *ctx);

@@ -199,7 +199,9 @@ static char *like_pattern(arena_t *arena, const char *needle)
         char ch = needle[i];
         if (ch == '%' || ch == '_' || ch == '\\')
             *p++ = '\\';
-        *p++ = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch | 0x20); /* ASCII lower case */
+        *p++ = ch;
     }
     *p++ = '%';
     *p = '\0';

@@ -53,7 +53,8 @@ static const char *const filter_sql[4][2] = {
 
 /* The trigram index only narrows the candidates; the exact test above
  * decides. With it, the user's rows are not looked for by index. */
-static const char *const fts_sql = " AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?14)";
+static const char *const fts_sql =
+    " AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?14)";
 
 /* The due filters as ranges of ix_tasks_user_due_desc's first key. */
 #define DUE_KEY "coalesce(due_date, '')"
@@ -127,8 +128,8 @@ static void append(char *buf, size_t *len, const char *s)
 
 /* Writes FROM ... WHERE for the filters. indexed: the spelling the filters'
  * indexes serve (and the trigram index for an indexable search). */
-static void append_where(char *sql, size_t *len, unsigned bits, task_due_filter_t due,
-                         bool indexed, bool fts)
+static void append_where(char *sql, size_t *len, unsigned bits, task_due_filter_t due, bool indexed,
+                         bool fts)
 {
     append(sql, len, fts ? " FROM tasks WHERE +user_id = ?1" : " FROM tasks WHERE user_id = ?1");
     if (fts)
@@ -263,8 +264,7 @@ static sqlite3_stmt *count_stmt(sqlite_conn_t *c, const shape_t *s, int *rc)
     char sql[SQL_BUF];
     size_t len = 0;
     sql[0] = '\0';
-    append(&sql[0], &len,
-           "SELECT (SELECT version FROM task_counts WHERE user_id = ?1), count(*)");
+    append(&sql[0], &len, "SELECT (SELECT version FROM task_counts WHERE user_id = ?1), count(*)");
     append_where(sql, &len, s->bits, s->due, s->indexed, s->fts);
     return prepare(c->db, &c->count[index], sql, rc);
 }
@@ -364,16 +364,15 @@ static void bind_cursor(sqlite3_stmt *st, task_sort_t sort, const store_task_t *
     sqlite3_bind_int64(st, 13, after->id);
 }
 
-static store_status_t read_counts_row(sqlite_conn_t *c, const char *user_id,
-                                      list_counts_row_t *row)
+static store_status_t read_counts_row(sqlite_conn_t *c, const char *user_id, list_counts_row_t *row)
 {
+    memset(row, 0, sizeof(*row));
     int rc = SQLITE_ERROR;
     sqlite3_stmt *st = counts_row_stmt(c, &rc);
     if (st == NULL)
         return store__sqlite_fail(c->db, rc, "prepare task counts");
     sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
-    memset(row, 0, sizeof(*row));
     if (rc == SQLITE_ROW) {
         row->exists = true;
         row->total = sqlite3_column_int64(st, 0);
@@ -389,8 +388,8 @@ static store_status_t read_counts_row(sqlite_conn_t *c, const char *user_id,
 /* The number of rows matching q: from the cache when it was counted at the
  * user's current version, else counted (and cached). */
 static store_status_t count_rows(sqlite_conn_t *c, const char *user_id, const store_task_query_t *q,
-                                 const shape_t *s, const char *phrase,
-                                 const list_counts_row_t *row, int64_t *total)
+                                 const shape_t *s, const char *phrase, const list_counts_row_t *row,
+                                 int64_t *total)
 {
     char *key = list_count_key(user_id, q);
     if (list_count_get(&c->counts, key, row->version, total)) {
@@ -423,8 +422,8 @@ static store_status_t count_rows(sqlite_conn_t *c, const char *user_id, const st
 }
 
 static store_status_t read_page(sqlite_conn_t *c, arena_t *arena, const char *user_id,
-                                const store_task_query_t *q, const shape_t *s,
-                                const char *phrase, store_result_t *res)
+                                const store_task_query_t *q, const shape_t *s, const char *phrase,
+                                store_result_t *res)
 {
     int rc = SQLITE_ERROR;
     sqlite3_stmt *st = list_stmt(c, s, &rc);
@@ -495,8 +494,8 @@ store_status_t store__sqlite_list(sqlite_conn_t *c, arena_t *arena, const char *
             return status;
         int64_t reach = q->limit + (s.cursor ? 0 : q->offset);
         /* Sorting by due date, its index is the filter's too. */
-        s.indexed = q->sort_by == SORT_DUE_DATE ||
-                    list_drive_by_filter(res->total, row.total, reach);
+        s.indexed =
+            q->sort_by == SORT_DUE_DATE || list_drive_by_filter(res->total, row.total, reach);
         s.fts = s.indexed && phrase != NULL;
     } else {
         res->total = list_total_from_row(q, &row);

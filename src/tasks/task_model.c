@@ -298,6 +298,15 @@ static const schema_field_t query_fields[] = {
      .description = "Matching tasks to skip (larger values than the maximum are taken as the "
                     "maximum).",
      .example = "0"},
+    {.name = "cursor",
+     .type = SCHEMA_STRING,
+     .ctype = SCHEMA_C_STR,
+     QUERY_AT(cursor),
+     .description = "An opaque string from a previous answer's Link header (rel=\"next\"): "
+                    "continues right after that page's last task, with the same filters and "
+                    "sort. A cursor used with other filters or sort, or a malformed one, is "
+                    "400; so is a cursor together with offset.",
+     .example = "\"WzEsIjAxMjM0NTY3ODlhYmNkZWYiLDQyLCIyMDI1LTEyLTEwVDEwOjA1OjAwWiIsbnVsbCwiIl0\""},
 };
 
 const struct schema task_query_schema = {

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "schema/date.h"
+#include "tasks/task_cursor.h"
 #include "tasks/task_model.h"
 #include "tasks/task_rules.h"
 #include "tasks/tasks.h"
@@ -73,9 +75,79 @@ static void respond_failure(api_req_t *r, store_status_t status)
 
 /* ---- list -------------------------------------------------------------------- */
 
+/* s percent-encoded for a query string or path segment (unreserved
+ * characters kept). */
+static void append_encoded(buf_t *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            buf_append(b, p, 1);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            buf_append(b, e, 3);
+        }
+    }
+}
+
+static void append_param(buf_t *b, const char *name, const char *value)
+{
+    buf_append(b, "&", 1);
+    buf_append(b, name, strlen(name));
+    buf_append(b, "=", 1);
+    append_encoded(b, value);
+}
+
+static const char *const priority_names[] = {NULL, "low", "medium", "high"};
+static const char *const due_names[] = {NULL, "overdue", "today", "this_week", "upcoming", "none"};
+static const char *const sort_names[] = {"created_at", "updated_at", "due_date",
+                                         "priority",   "title",      "completed"};
+
+/* The Link header to the page after last: the same filters, sort and
+ * limit, and the cursor (offset is replaced by it). */
+static void add_next_link(api_req_t *r, const store_task_query_t *q, const store_task_t *last)
+{
+    const char *cursor = task_cursor_encode(r->arena, owner(r), q, last);
+    if (cursor == NULL)
+        return;
+    buf_t b = BUF_INIT;
+    buf_append(&b, "</api/", 6);
+    append_encoded(&b, owner(r));
+    buf_append(&b, "/tasks?sort_by=", 15);
+    buf_append(&b, sort_names[q->sort_by], strlen(sort_names[q->sort_by]));
+    append_param(&b, "sort_order", q->descending ? "desc" : "asc");
+    if (q->completed >= 0)
+        append_param(&b, "completed", q->completed ? "true" : "false");
+    if (q->priority != PRIORITY_NONE)
+        append_param(&b, "priority", priority_names[q->priority]);
+    if (q->tag != NULL && *q->tag)
+        append_param(&b, "tag", q->tag);
+    if (q->search != NULL && *q->search)
+        append_param(&b, "search", q->search);
+    if (q->due_filter != DUE_FILTER_ANY)
+        append_param(&b, "due_date_filter", due_names[q->due_filter]);
+    if (task_query_dated(q))
+        append_param(&b, "today", q->today);
+    char limit[24];
+    snprintf(limit, sizeof(limit), "%" PRId64, q->limit);
+    append_param(&b, "limit", limit);
+    append_param(&b, "cursor", cursor);
+    buf_append(&b, ">; rel=\"next\"", 13);
+    buf_append(&b, "", 1);
+    api_add_header(r, "Link", arena_strdup(r->arena, b.data));
+    buf_dispose(&b);
+}
+
+typedef struct list_call {
+    api_req_t *r;
+    const store_task_query_t *q;
+} list_call_t;
+
 static void on_listed(void *ctx, const store_result_t *res)
 {
-    api_req_t *r = ctx;
+    list_call_t *call = ctx;
+    api_req_t *r = call->r;
     if (res->status != STORE_OK) {
         api_respond_store_error(r, res->status);
         return;
@@ -83,10 +155,35 @@ static void on_listed(void *ctx, const store_result_t *res)
     char total[24];
     snprintf(total, sizeof(total), "%" PRId64, res->total);
     api_add_header(r, "X-Total-Count", total);
+    if (res->more && res->n_tasks > 0 && (int64_t)res->n_tasks == call->q->limit)
+        add_next_link(r, call->q, &res->tasks[res->n_tasks - 1]);
     buf_t b = BUF_INIT;
     task_encode_list(res->tasks, res->n_tasks, &b);
     api_respond_json(r, 200, b.data, b.len);
     buf_dispose(&b);
+}
+
+/* Reads the cursor parameter into q->after; its pinned date becomes q's
+ * today when the request gave none. Problems go to err as "query.cursor". */
+static void read_cursor(api_req_t *r, store_task_query_t *q, api_error_t *err)
+{
+    if (q->cursor == NULL)
+        return;
+    if (api_query(r, "offset") != NULL) {
+        api_error_add(err, r->arena, "query.cursor", FIELD_ISSUE_DOES_NOT_FIT,
+                      "cursor and offset cannot be used together");
+        return;
+    }
+    store_task_t *after = NULL;
+    const char *pinned = NULL;
+    if (task_cursor_decode(r->arena, q->cursor, &after, &pinned) != 0) {
+        api_error_add(err, r->arena, "query.cursor", FIELD_ISSUE_INVALID_FORMAT,
+                      "cursor is not one this server made");
+        return;
+    }
+    if (q->today == NULL)
+        q->today = pinned;
+    q->after = after;
 }
 
 void tasks_handle_list(api_req_t *r)
@@ -95,8 +192,10 @@ void tasks_handle_list(api_req_t *r)
     q->completed = -1;
     api_error_t err;
     api_error_init(&err, API_ERR_VALIDATION_ERROR);
-    if (schema_decode_params(&task_query_schema, query_get, r, q, NULL, r->arena, "query.", &err) !=
-        0) {
+    schema_decode_params(&task_query_schema, query_get, r, q, NULL, r->arena, "query.", &err);
+    if (err.n_issues == 0)
+        read_cursor(r, q, &err);
+    if (err.n_issues != 0) {
         api_respond_error(r, &err);
         return;
     }
@@ -114,7 +213,16 @@ void tasks_handle_list(api_req_t *r)
     date_format(date_add_days(monday, 6), end);
     q->week_start = start;
     q->week_end = end;
-    store_task_list(r->store, r->arena, owner(r), q, on_listed, r);
+    if (q->after != NULL && !task_cursor_fits(q->cursor, owner(r), q)) {
+        api_error_add(&err, r->arena, "query.cursor", FIELD_ISSUE_DOES_NOT_FIT,
+                      "cursor was made for other filters or another sort");
+        api_respond_error(r, &err);
+        return;
+    }
+    list_call_t *call = arena_alloc(r->arena, sizeof(*call));
+    call->r = r;
+    call->q = q;
+    store_task_list(r->store, r->arena, owner(r), q, on_listed, call);
 }
 
 /* ---- create ------------------------------------------------------------------ */
