@@ -64,7 +64,8 @@ fmt:
 # concurrency and history charts; results in bench/results/.
 bench:
 	@scripts/install-deps.sh bench || scripts/install-deps.sh test
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory build/build.ninja
+	ninja -C build todo-server
 	bench/all.sh
 
 clean:
