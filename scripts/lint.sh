@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Static checks (`make lint`): clang-format, clang-tidy, cppcheck, shellcheck.
+# Static checks (`make lint`): clang-format, clang-tidy, cppcheck, shellcheck,
+# and for the web app (web/) ESLint and tsc --checkJs (npm, web/package.json:
+# installed with `npm ci` when missing or older than the lock file).
 # Needs a configured build/ (for compile_commands.json; `make lint` sees to it).
 # Runs every checker, then exits non-zero if any of them complained.
 set -uo pipefail
@@ -56,6 +58,19 @@ cppcheck --project="$lintdb/compile_commands.json" -j "$jobs" -q --inline-suppr 
 
 echo "==> shellcheck"
 shellcheck -x scripts/*.sh bench/*.sh .ci/run || status=1
+
+echo "==> web app: eslint, tsc --checkJs"
+if ! command -v npm >/dev/null; then
+    echo "npm is not installed (scripts/install-deps.sh test installs it)" >&2
+    status=1
+elif [ ! -f web/node_modules/.package-lock.json ] ||
+    [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error) || status=1
+fi
+if [ -d web/node_modules ]; then
+    (cd web && npx --no-install eslint --max-warnings 0 . && npx --no-install tsc -p jsconfig.json) ||
+        status=1
+fi
 
 if [ $status -eq 0 ]; then
     echo "lint: clean"

@@ -8,6 +8,7 @@
 #include "http/docs.h"
 #include "http/metrics.h"
 #include "http/ops.h"
+#include "http/webapp.h"
 #include "schema/openapi.h"
 #include "schema/schema.h"
 #include "tasks/task_model.h"
@@ -23,6 +24,7 @@ static const int E_ASSET[] = {404, 0};
 static const int E_REGISTER[] = {400, 409, 413, 415, 503, 0};
 static const int E_LOGIN[] = {400, 401, 413, 415, 429, 503, 0};
 static const int E_ME[] = {401, 503, 0};
+static const int E_APP_FILE[] = {404, 0};
 
 #define AUTH_USER (ROUTE_AUTH | ROUTE_PATH_USER)
 
@@ -61,6 +63,15 @@ static const schema_t ready_schema = {.name = "Ready",
                                       .fields = ready_fields,
                                       .n_fields = 2,
                                       .mode = SCHEMA_MODE_RESPONSE};
+
+/* The headers of every answer of the web app's routes. */
+static const char *const page_headers[] = {"Cache-Control",
+                                           "Content-Security-Policy",
+                                           "X-Content-Type-Options",
+                                           "Referrer-Policy",
+                                           "Vary",
+                                           "Content-Encoding",
+                                           NULL};
 
 const route_t app_routes[] = {
     {.method = "GET",
@@ -244,9 +255,45 @@ const route_t app_routes[] = {
                     "sets it. Completing a recurring task creates its next occurrence.",
      .tag = "tasks",
      .operation_id = "completeTask"},
+
+    /* The web app (API.md section 8): last, so that WEB_APP=false can leave
+     * these APP_WEB_ROUTES out (app_routes_serving). */
+    {.method = "GET",
+     .pattern = "/",
+     .handler = webapp_handle_index,
+     .status = 200,
+     .errors = E_APP_FILE,
+     .summary = "The web app",
+     .description = "The todo web app's page (WEB_APP=true, the default). Its scripts and "
+                    "styles are under /app/. Cache-Control: no-cache; gzipped when the request "
+                    "accepts it; a strict Content-Security-Policy. 404 with WEB_APP=false.",
+     .tag = "app",
+     .operation_id = "webApp",
+     .media_type = "text/html",
+     .response_headers = page_headers},
+    {.method = "GET",
+     .pattern = "/app/{name}",
+     .handler = webapp_handle_file,
+     .status = 200,
+     .errors = E_APP_FILE,
+     .summary = "The web app's files",
+     .description = "A script, stylesheet or icon of the web app, by a name that changes with "
+                    "its content (so it is cached for a year); 404 for any other name, and "
+                    "with WEB_APP=false.",
+     .tag = "app",
+     .operation_id = "webAppFile",
+     .media_type = "*/*",
+     .response_headers = page_headers},
 };
 
+enum { APP_WEB_ROUTES = 2 };
+
 const size_t app_routes_count = sizeof(app_routes) / sizeof(app_routes[0]);
+
+size_t app_routes_serving(const settings_t *s)
+{
+    return s->web_app ? app_routes_count : app_routes_count - APP_WEB_ROUTES;
+}
 
 /* ---- the OpenAPI document -------------------------------------------------- */
 
@@ -255,6 +302,7 @@ static const openapi_tag_t api_tags[] = {
               "delete."},
     {"auth", "Built-in accounts: register, log in, and who the token belongs to."},
     {"operations", "Health, readiness, metrics and this documentation."},
+    {"app", "The web app served at / (WEB_APP=true): its page and files."},
 };
 
 static const schema_field_t user_id_param = {
@@ -278,12 +326,24 @@ static const schema_field_t file_param = {
     .example = "\"swagger-ui.css\"",
 };
 
+static const schema_field_t name_param = {
+    .name = "name",
+    .type = SCHEMA_STRING,
+    .ctype = SCHEMA_C_STR,
+    .flags = SCHEMA_REQUIRED,
+    .min_length = 1,
+    .max_length = 128,
+    .description = "A file name as the page refers to it: name, content hash, extension.",
+    .example = "\"main.0123456789.js\"",
+};
+
 void app_openapi_write(buf_t *out)
 {
     const openapi_path_param_t params[] = {
         {&user_id_param, "^[A-Za-z0-9._-]+$"},
         {schema_field_find(&task_path_schema, "id", NULL), NULL},
         {&file_param, NULL},
+        {&name_param, "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$"},
     };
     const openapi_info_t info = {
         .title = "todo-server",

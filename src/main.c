@@ -152,11 +152,12 @@ static int cmd_serve(settings_t *s)
     LOG_INFO("todo-server %s: database %s, %d workers", TODO_VERSION, store_backend_name(store),
              s->workers);
 
-    metrics_init((size_t)s->workers, app_routes, app_routes_count, store_backend_name(store));
+    size_t n_routes = app_routes_serving(s);
+    metrics_init((size_t)s->workers, app_routes, n_routes, store_backend_name(store));
     server_config_t cfg = {.settings = s,
                            .store = store,
                            .routes = app_routes,
-                           .n_routes = app_routes_count,
+                           .n_routes = n_routes,
                            .authenticate = auth_authenticate,
                            .auth_ctx = auth};
     rc = server_run(&cfg) == 0 ? 0 : 1;

@@ -54,6 +54,8 @@ typedef struct route {
     const char *tag; /* OpenAPI tag: "tasks", "auth", "operations" */
     const char *operation_id;
     const char *media_type; /* success body's type when not JSON ("text/html"); NULL: JSON */
+    const char *const *response_headers; /* more headers of the success answer, for OpenAPI
+                                            (names, NULL-terminated), or NULL */
 } route_t;
 
 enum { API_MAX_PATH_PARAMS = 4 };
@@ -87,6 +89,10 @@ const char *api_param(const api_req_t *r, const char *name);
 /** Value of the first query parameter `name` (percent-decoded, '+' is a
  *  space), into the arena; NULL when absent. */
 const char *api_query(api_req_t *r, const char *name);
+
+/** Value of the first request header `name` (case-insensitive), or NULL;
+ *  valid as long as the request. */
+const char *api_header(api_req_t *r, const char *name);
 
 /** True once the client has gone away; the answer will be dropped. */
 bool api_req_client_gone(const api_req_t *r);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -350,9 +351,12 @@ int http__on_request(h2o_handler_t *self, h2o_req_t *req)
 
     if (answer_preflight(hr))
         return 0;
+    /* HEAD is GET without the body (RFC 9110 section 9.3.2): routed as GET;
+     * h2o leaves the body out of the answer. */
     router_match_t m;
-    router_status_t st =
-        router_match(srv->router, req->method.base, req->method.len, r->path, strlen(r->path), &m);
+    bool head = req->method.len == 4 && memcmp(req->method.base, "HEAD", 4) == 0;
+    router_status_t st = router_match(srv->router, head ? "GET" : req->method.base,
+                                      head ? 3 : req->method.len, r->path, strlen(r->path), &m);
     if (st == ROUTER_NOT_FOUND) {
         api_respond_err(r, API_ERR_NOT_FOUND, NULL);
         return 0;
@@ -414,6 +418,21 @@ const char *api_param(const api_req_t *r, const char *name)
 const char *api_query(api_req_t *r, const char *name)
 {
     return http_query_get(r->arena, r->query, strlen(r->query), name);
+}
+
+const char *api_header(api_req_t *r, const char *name)
+{
+    const http_req_t *hr = (const http_req_t *)r;
+    if (hr->h2o == NULL)
+        return NULL;
+    const h2o_headers_t *hs = &hr->h2o->headers;
+    size_t len = strlen(name);
+    for (size_t i = 0; i < hs->size; i++) {
+        const h2o_iovec_t *n = hs->entries[i].name;
+        if (n->len == len && strncasecmp(n->base, name, len) == 0)
+            return arena_strndup(r->arena, hs->entries[i].value.base, hs->entries[i].value.len);
+    }
+    return NULL;
 }
 
 bool api_req_client_gone(const api_req_t *r)

@@ -73,6 +73,12 @@ static void compile(compiled_route_t *c, const route_t *route)
     assert(c->method != 0 && "unknown method in the route table");
     c->n_segments = 0;
     c->literal_rank = 0;
+    if (strcmp(p, "/") == 0) { /* the root: one empty literal segment, as split_path sees it */
+        c->segments[0] = (segment_t){.text = p + 1, .len = 0, .is_param = 0};
+        c->n_segments = 1;
+        c->literal_rank = 1U << (ROUTER_MAX_SEGMENTS - 1);
+        return;
+    }
     while (*p == '/') {
         p++;
         size_t len = strcspn(p, "/");

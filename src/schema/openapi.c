@@ -361,6 +361,31 @@ static json_t *header_definition(const char *name)
     if (strcmp(name, "WWW-Authenticate") == 0)
         return json_pack("{ss sb s{ss ss}}", "description", "The scheme to authenticate with.",
                          "required", 1, "schema", "type", "string", "pattern", "^Bearer( |$)");
+    if (strcmp(name, "Cache-Control") == 0)
+        return json_pack("{ss sb s{ss}}", "description",
+                         "no-cache for the page; public, max-age=31536000, immutable for files "
+                         "whose names change with their content.",
+                         "required", 1, "schema", "type", "string");
+    if (strcmp(name, "Content-Security-Policy") == 0)
+        return json_pack("{ss sb s{ss}}", "description",
+                         "The page's policy: scripts, styles and requests from this origin only, "
+                         "no inline script or style, no framing.",
+                         "required", 1, "schema", "type", "string");
+    if (strcmp(name, "X-Content-Type-Options") == 0)
+        return json_pack("{ss sb s{ss s[s]}}", "description",
+                         "Browsers must not guess another content type.", "required", 1, "schema",
+                         "type", "string", "enum", "nosniff");
+    if (strcmp(name, "Referrer-Policy") == 0)
+        return json_pack("{ss sb s{ss s[s]}}", "description", "No Referer header leaves the page.",
+                         "required", 1, "schema", "type", "string", "enum", "no-referrer");
+    if (strcmp(name, "Vary") == 0)
+        return json_pack("{ss sb s{ss}}", "description",
+                         "Accept-Encoding: the body is gzipped when the request accepts gzip.",
+                         "required", 1, "schema", "type", "string");
+    if (strcmp(name, "Content-Encoding") == 0)
+        return json_pack("{ss sb s{ss s[s]}}", "description",
+                         "gzip when the request's Accept-Encoding allows it (absent otherwise).",
+                         "required", 0, "schema", "type", "string", "enum", "gzip");
     assert(strcmp(name, "Retry-After") == 0 && "no such header component");
     return json_pack("{ss sb s{ss si}}", "description", "Seconds to wait before trying again.",
                      "required", 1, "schema", "type", "integer", "minimum", 0);
@@ -422,6 +447,8 @@ static json_t *success_response(gen_t *g, const route_t *rt)
     }
     if (rt->status == 201)
         set_new(headers, "Location", header_ref(g, "Location"));
+    for (const char *const *h = rt->response_headers; h != NULL && *h != NULL; h++)
+        set_new(headers, *h, header_ref(g, *h));
     set_new(resp, "headers", headers);
     if (rt->status == 204)
         return resp;

@@ -116,6 +116,8 @@ class Spec:
               body: Optional[bytes]) -> list[str]:
         path = urlsplit(url).path
         where = f"{method} {path} -> {status}"
+        if method == "HEAD":  # GET without the body (RFC 9110 section 9.3.2)
+            method, body = "GET", None
         route, op, methods = self.find(method, path)
         if method == "OPTIONS" and status == 204 and op is None:
             return []  # a CORS preflight: outside the document

@@ -20,7 +20,7 @@ def allow_set(r):
 # ------------------------------------------------------------------ routing
 
 @pytest.mark.parametrize("path", [
-    "/nope", "/", "/api", "/api/", "/api/{u}", "/api/{u}/", "/api/{u}/task", "/api/{u}/tasks/",
+    "/nope", "/api", "/api/", "/api/{u}", "/api/{u}/", "/api/{u}/task", "/api/{u}/tasks/",
     "/api/{u}/tasks/1/", "/api/{u}/tasks/1/complete/", "/api/{u}/tasks/1/2",
     "/api/{u}/tasks/1/completed", "/API/{u}/tasks", "/api/{u}/TASKS", "/health/", "/ready/",
     "/api//tasks", "/api/{u}/tasks//1", "/api/{u}/tasks/1//complete", "/healthz",

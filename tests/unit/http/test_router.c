@@ -200,6 +200,33 @@ static void test_empty_table(void **state)
     router_free(NULL);
 }
 
+/* "/" is a route of its own (the web app): one empty segment. */
+static void test_root_route(void **state)
+{
+    (void)state;
+    static const route_t web[] = {
+        {.method = "GET", .pattern = "/", .handler = handler_a},
+        {.method = "GET", .pattern = "/app/{name}", .handler = handler_b},
+        {.method = "GET", .pattern = "/{page}", .handler = handler_b},
+    };
+    router_t *r = router_new(web, 3);
+    router_match_t m;
+    assert_int_equal(router_match(r, "GET", 3, "/", 1, &m), ROUTER_FOUND);
+    assert_ptr_equal(m.route, &web[0]);
+    assert_int_equal(m.n_params, 0);
+    assert_int_equal(router_match(r, "POST", 4, "/", 1, &m), ROUTER_METHOD_NOT_ALLOWED);
+    assert_int_equal(m.methods, ROUTER_GET);
+    assert_int_equal(router_match(r, "GET", 3, "//", 2, &m), ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(r, "GET", 3, "/app/", 5, &m), ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(r, "GET", 3, "/x", 2, &m), ROUTER_FOUND);
+    assert_ptr_equal(m.route, &web[2]);
+    assert_int_equal(router_match(r, "GET", 3, "/app/a.js", 9, &m), ROUTER_FOUND);
+    assert_ptr_equal(m.route, &web[1]);
+    router_free(r);
+    /* Without a "/" route, "/" is no path at all. */
+    assert_int_equal(match("GET", "/", &m), ROUTER_NOT_FOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_too_many_segments),
         cmocka_unit_test(test_all_methods_and_method_bits),
         cmocka_unit_test(test_empty_table),
+        cmocka_unit_test(test_root_route),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
