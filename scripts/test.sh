@@ -7,7 +7,7 @@
 #      on SQLite and on a throwaway PostgreSQL cluster (which the unit tests of
 #      the PostgreSQL store use too, through TEST_DATABASE_URL), plus the
 #      PostgreSQL-only scenarios of tests/api_pg, and the Better Auth interop
-#      test (tests/interop)
+#      test (tests/interop); the web app's browser tests (tests/e2e, Chromium)
 #   4. a short libFuzzer run of every fuzz target (clang)
 #
 # and ends with one line 'N passed, N failed', counted from the JUnit files in
@@ -81,6 +81,9 @@ fi
 
 [ $release_ok = 1 ] && run_api build/todo-server api-release-sqlite
 [ $asan_ok = 1 ] && run_api build-asan/todo-server api-asan-sqlite
+
+# tests/e2e: the web app in Debian's Chromium against the release binary.
+[ $release_ok = 1 ] && run_e2e build/todo-server e2e-release
 
 # tests/interop: a real Better Auth (npm better-auth 1.7.25) issues EdDSA and
 # ES256/RS256 tokens that the server must accept through JWKS_URL.

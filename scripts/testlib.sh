@@ -84,6 +84,35 @@ run_api()
     $JUNIT check-pytest "$RESULTS/$suite.xml" "$rc" "$suite"
 }
 
+# run_e2e BINARY SUITE: the browser tests of the web app (tests/e2e: node's
+# test runner, Debian's Chromium driven by playwright-core, axe-core; npm ci
+# when node_modules is missing or older than the lock file) against BINARY
+# on SQLite. JUnit into $RESULTS/SUITE.xml; screenshots in build/e2e/.
+run_e2e()
+{
+    local bin=$1 suite=$2 rc=0 results
+    log_step "browser tests of the web app ($suite: tests/e2e)"
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        fail_case "$suite" "node and npm are not installed (scripts/install-deps.sh test)"
+        return
+    fi
+    if [ ! -f tests/e2e/node_modules/.package-lock.json ] ||
+        [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
+        if ! (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error); then
+            fail_case "$suite" "npm ci in tests/e2e"
+            return
+        fi
+    fi
+    results=$(cd "$RESULTS" && pwd)
+    (
+        cd tests/e2e &&
+            TODO_SERVER_BIN="$OLDPWD/$bin" E2E_SHOTS="$OLDPWD/build/e2e" timeout 900 \
+                node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+                --test-reporter=junit --test-reporter-destination="$results/$suite.xml" app.test.mjs
+    ) || rc=$?
+    $JUNIT check-pytest "$RESULTS/$suite.xml" "$rc" "$suite"
+}
+
 PG_CLUSTER_DIR=
 PG_URL=
 

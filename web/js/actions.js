@@ -124,13 +124,41 @@ function listParams(q, page) {
   return p;
 }
 
+/** @type {Promise<void> | null} */
+let running = null;
+let again = false;
+
 /**
  * Loads the page the state asks for (cheaply: an unchanged list is a 304
- * once the server gives list ETags). Answers that arrive after a newer
- * request's are dropped.
+ * once the server gives list ETags). A forced load (the query changed)
+ * supersedes the one in flight; otherwise a load asked for while one runs
+ * makes one more after it, so a slow server is never asked twice at once
+ * and its answers are never all superseded.
  * @param {boolean} [force] ignore the list's ETag
+ * @returns {Promise<void>}
  */
-export async function refresh(force = false) {
+export function refresh(force = false) {
+  if (!force && running) {
+    again = true;
+    return running;
+  }
+  const p = load(force);
+  running = p;
+  p.finally(() => {
+    if (running !== p) return;
+    running = null;
+    if (again) {
+      again = false;
+      refresh();
+    }
+  });
+  return p;
+}
+
+/**
+ * @param {boolean} force
+ */
+async function load(force) {
   const s = getState();
   if (!s.session) return;
   const seq = ++listSeq;
