@@ -308,6 +308,7 @@ test('filters: Status, Priority filter, Tag filter, Search, Due', async () => {
   const { page: p } = await page();
   await signIn(p, base, acct);
   await p.getByText('4 tasks').waitFor();
+  await shot(p, 'app'); // the README's picture
   /**
    * @param {string[]} want
    */
