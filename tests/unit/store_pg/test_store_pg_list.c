@@ -151,6 +151,7 @@ static capture_t compare(both_t *b, const store_task_query_t *q)
                  q->tag ? q->tag : "-", q->search ? q->search : "-", q->due_filter,
                  (long long)q->limit, (long long)q->offset, (long long)p.res.total,
                  (long long)s.res.total, p.res.n_tasks, s.res.n_tasks);
+    assert_int_equal(p.res.more, s.res.more);
     for (size_t i = 0; i < p.res.n_tasks; i++) {
         const store_task_t *x = &p.res.tasks[i], *y = &s.res.tasks[i];
         if (x->id != y->id)
@@ -262,6 +263,65 @@ static void test_pages_and_totals(void **state)
     }
 }
 
+/* Keyset paging: page after page, each starting after the last task of
+ * the one before, gives the unpaged order exactly (NULLs last and ties by
+ * id, both ways, for every sort), and says whether more follows. */
+static void page_by_cursor(both_t *b, const store_task_query_t *q)
+{
+    store_task_query_t all = *q;
+    all.limit = 1000;
+    capture_t whole = compare(b, &all);
+    assert_false(whole.res.more);
+    for (int64_t limit = 1; limit <= 4; limit++) {
+        store_task_query_t qp = *q;
+        qp.limit = limit;
+        size_t seen = 0;
+        for (int pages = 0;; pages++) {
+            assert_true(pages <= N_SEED + 1);
+            capture_t p = compare(b, &qp);
+            assert_int_equal(p.res.total, whole.res.total);
+            for (size_t i = 0; i < p.res.n_tasks; i++, seen++) {
+                assert_true(seen < whole.res.n_tasks);
+                assert_int_equal(p.res.tasks[i].id, whole.res.tasks[seen].id);
+            }
+            assert_int_equal(p.res.more, seen < whole.res.n_tasks);
+            if (!p.res.more)
+                break;
+            assert_int_equal(p.res.n_tasks, limit);
+            qp.after = &p.res.tasks[p.res.n_tasks - 1];
+        }
+        assert_int_equal(seen, whole.res.n_tasks);
+    }
+}
+
+static void test_cursor_pages_every_sort(void **state)
+{
+    both_t *b = *state;
+    static const variant_fn variants[] = {v_none, v_open, v_high};
+    for (int sort = SORT_CREATED_AT; sort <= SORT_COMPLETED; sort++) {
+        for (int desc = 0; desc < 2; desc++) {
+            store_task_query_t q = base_query();
+            q.sort_by = (task_sort_t)sort;
+            q.descending = desc;
+            for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+                store_task_query_t qv = q;
+                variants[v](&qv);
+                page_by_cursor(b, &qv);
+            }
+            store_task_query_t qf = q;
+            qf.search = "a";
+            page_by_cursor(b, &qf);
+            qf.search = "alp";
+            page_by_cursor(b, &qf);
+            qf.search = NULL;
+            qf.due_filter = DUE_FILTER_THIS_WEEK;
+            page_by_cursor(b, &qf);
+            qf.tag = "work";
+            page_by_cursor(b, &qf);
+        }
+    }
+}
+
 /* What both must say, independently of each other (DBSCHEMA.md). */
 static void test_semantics(void **state)
 {
@@ -308,6 +368,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_sort_under_filters),
         cmocka_unit_test(test_pages_and_totals),
+        cmocka_unit_test(test_cursor_pages_every_sort),
         cmocka_unit_test(test_semantics),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
