@@ -11,7 +11,7 @@ typedef struct cors cors_t;
 /** Headers a browser may send on a cross-origin request (preflight answer). */
 #define CORS_ALLOW_HEADERS "Authorization, Content-Type, X-Request-ID"
 /** Response headers a cross-origin script may read. */
-#define CORS_EXPOSE_HEADERS "X-Total-Count, X-Request-ID, Location"
+#define CORS_EXPOSE_HEADERS "X-Total-Count, X-Request-ID, Location, Link"
 /** How long a browser may cache a preflight answer, in seconds. */
 #define CORS_MAX_AGE "600"
 

@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from apiutil import validation_error
+from apiutil import ALLOWED_ORIGINS, validation_error
 
 SORTS = ["created_at", "updated_at", "due_date", "priority", "title", "completed"]
 LINK_RE = re.compile(r'^<(/api/[^>]+)>; rel="next"$')
@@ -347,3 +347,12 @@ def test_total_count_exact_after_every_change(user):
     rec = user.create(title="milk weekly", recurrence_pattern="daily", due_date="2025-12-01")
     assert user.complete(rec["id"]).status_code == 200
     totals_match(user, views)
+
+
+def test_cors_exposes_link(user):
+    for i in range(2):
+        user.create(title=f"t{i}")
+    r = user.http.get(user.path, params={"limit": 1}, headers={"Origin": ALLOWED_ORIGINS[0]})
+    assert next_link(r) is not None
+    exposed = {x.strip().lower() for x in r.headers["access-control-expose-headers"].split(",")}
+    assert "link" in exposed
