@@ -84,7 +84,21 @@ bool list_count_get(const list_count_cache_t *c, const char *key, int64_t versio
     return true;
 }
 
-void list_count_put(list_count_cache_t *c, char *key, int64_t version, int64_t total)
+bool list_count_peek(const list_count_cache_t *c, const char *key, int64_t *total,
+                     int64_t *user_total)
+{
+    if (key == NULL)
+        return false;
+    const list_count_slot_t *s = &c->slot[slot_of(key)];
+    if (s->key == NULL || strcmp(s->key, key) != 0)
+        return false;
+    *total = s->total;
+    *user_total = s->user_total;
+    return true;
+}
+
+void list_count_put(list_count_cache_t *c, char *key, int64_t version, int64_t total,
+                    int64_t user_total)
 {
     if (key == NULL)
         return;
@@ -93,6 +107,7 @@ void list_count_put(list_count_cache_t *c, char *key, int64_t version, int64_t t
     s->key = key;
     s->version = version;
     s->total = total;
+    s->user_total = user_total;
 }
 
 void list_count_dispose(list_count_cache_t *c)

@@ -24,6 +24,7 @@ enum { LIST_COUNT_SLOTS = 64 };
 typedef struct list_count_slot {
     char *key; /* malloc'd; NULL when empty */
     int64_t version, total;
+    int64_t user_total; /* the user's tasks then (for list_count_peek) */
 } list_count_slot_t;
 
 typedef struct list_count_cache {
@@ -47,8 +48,13 @@ int64_t list_total_from_row(const store_task_query_t *q, const list_counts_row_t
 char *list_count_key(const char *user_id, const store_task_query_t *q);
 /** Looks key up: true with *total when it was counted at version. */
 bool list_count_get(const list_count_cache_t *c, const char *key, int64_t version, int64_t *total);
+/** The last count of key whatever its version, and the user's task total
+ *  then: good enough to choose a plan by, never to answer with. */
+bool list_count_peek(const list_count_cache_t *c, const char *key, int64_t *total,
+                     int64_t *user_total);
 /** Remembers total for key at version (takes key's ownership). */
-void list_count_put(list_count_cache_t *c, char *key, int64_t version, int64_t total);
+void list_count_put(list_count_cache_t *c, char *key, int64_t version, int64_t total,
+                    int64_t user_total);
 /** Frees every key. */
 void list_count_dispose(list_count_cache_t *c);
 

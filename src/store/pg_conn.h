@@ -118,7 +118,7 @@ void pg_op_rollback(pg_op_t *op);
 void pg_op_free(pg_op_t *op);
 
 /** True when statement number key has not yet been prepared on c; marks it
- *  as prepared (the prepare must then be sent in this batch). key < 4096. */
+ *  as prepared (the prepare must then be sent in this batch). key < 8192. */
 bool pg_conn_need_prepare(pg_conn_t *c, unsigned key);
 /** Queues PQsendPrepare of statement "s<key>", its nparams (<= 64) all text. */
 int pg_conn_send_prepare(pg_conn_t *c, pg_op_t *op, unsigned key, const char *sql, int nparams);

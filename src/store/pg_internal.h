@@ -47,7 +47,7 @@ enum { CONN_DOWN = 0, CONN_CONNECTING, CONN_READY };
 enum {
     MAX_DEPTH = 64,    /* batches in flight on one connection */
     N_BACKOFF = 7,     /* reconnect delays below */
-    PREP_KEYS = 4096,  /* prepared statement keys per connection */
+    PREP_KEYS = 8192,  /* prepared statement keys per connection */
     FREE_OPS_MAX = 256 /* operations kept for reuse */
 };
 enum { BUF_KEEP_MAX = 16384 }; /* a larger parameter buffer is not kept */

@@ -24,7 +24,7 @@ enum {
     PG_MAX_PARAMS = 30,         /* parameters of the largest statement */
     PG_SQL_BUF = 2048,          /* room for any list statement's text */
     PG_COUNT_KEY = 32,          /* statement keys: the fixed ones first, then the */
-    PG_LIST_KEY = 32 + 1 + 144, /* counts row and count shapes, then the list shapes */
+    PG_LIST_KEY = 32 + 1 + 288, /* counts row and count shapes, then the list shapes */
     PG_LIST_NPARAMS = 14,       /* parameters of every list and count statement */
     PG_MAX_EVENTS = 2,          /* events one write appends (an update and its successor) */
     PG_EV_NPARAMS = 5,          /* parameters of the event statement */

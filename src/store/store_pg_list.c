@@ -29,9 +29,10 @@
 
 enum {
     N_DUE = 6,
+    N_DUE_WAYS = 2 * N_DUE, /* each due filter by its index range, or tested row by row */
     N_SORT = 6,
     N_SEARCH = 3, /* none, exact test only, trigram index */
-    N_WHERE = 8 * N_SEARCH * N_DUE,
+    N_WHERE = 8 * N_SEARCH * N_DUE_WAYS,
     COUNTS_ROW_KEY = PG_COUNT_KEY,
     COUNT_KEY = PG_COUNT_KEY + 1,
     N_LIST = N_WHERE * N_SORT * 2 * 2,
@@ -39,7 +40,7 @@ enum {
 enum { HAS_COMPLETED = 1, HAS_PRIORITY = 2, HAS_TAG = 4 };
 enum { SEARCH_NONE = 0, SEARCH_EXACT = 1, SEARCH_TRGM = 2 };
 _Static_assert((int)PG_LIST_KEY == (int)COUNT_KEY + (int)N_WHERE, "statement keys of store_pg.h");
-_Static_assert((int)PG_LIST_KEY + (int)N_LIST <= 4096, "prepared statement keys of pg_conn.h");
+_Static_assert((int)PG_LIST_KEY + (int)N_LIST <= 8192, "prepared statement keys of pg_conn.h");
 
 static const char *const filter_sql[3] = {
     " AND completed = $2::boolean",
@@ -58,16 +59,33 @@ static const char *const search_sql[N_SEARCH] = {
     " lower(coalesce(description, '') COLLATE \"C\") LIKE $14)",
 };
 
-/* The due filters as ranges of ix_tasks_user_due_desc's first key. */
+/* The due filters as ranges of ix_tasks_user_due_desc's first key ([1]),
+ * or ([0]) on a key no index has (+ 0), so that the sort's index is walked:
+ * the statements run with generic plans (pg_conn.c), which cannot tell a
+ * rare date from a common one; the store tells (list_drive_by_filter). */
 #define DUE_KEY "coalesce(due_date, '-infinity'::date)"
-static const char *const due_sql[N_DUE] = {
-    [DUE_FILTER_ANY] = "",
-    [DUE_FILTER_OVERDUE] =
-        " AND " DUE_KEY " > '-infinity'::date AND " DUE_KEY " < $6::date AND NOT completed",
-    [DUE_FILTER_TODAY] = " AND " DUE_KEY " = $6::date",
-    [DUE_FILTER_THIS_WEEK] = " AND " DUE_KEY " BETWEEN $7::date AND $8::date",
-    [DUE_FILTER_UPCOMING] = " AND " DUE_KEY " > $6::date",
-    [DUE_FILTER_NONE] = " AND " DUE_KEY " = '-infinity'::date",
+#define DUE_NOKEY "(coalesce(due_date, '-infinity'::date) + 0)"
+static const char *const due_sql[2][N_DUE] = {
+    {
+        [DUE_FILTER_ANY] = "",
+        [DUE_FILTER_OVERDUE] =
+            " AND " DUE_NOKEY " > '-infinity'::date AND " DUE_NOKEY " < $6::date AND NOT completed",
+        [DUE_FILTER_TODAY] = " AND (coalesce(due_date, '-infinity'::date) + 0) = $6::date",
+        [DUE_FILTER_THIS_WEEK] =
+            " AND (coalesce(due_date, '-infinity'::date) + 0) BETWEEN $7::date AND $8::date",
+        [DUE_FILTER_UPCOMING] = " AND (coalesce(due_date, '-infinity'::date) + 0) > $6::date",
+        [DUE_FILTER_NONE] = " AND (coalesce(due_date, '-infinity'::date) + 0) = '-infinity'::date",
+    },
+    {
+        [DUE_FILTER_ANY] = "",
+        [DUE_FILTER_OVERDUE] =
+            " AND " DUE_KEY " > '-infinity'::date AND " DUE_KEY " < $6::date AND NOT completed",
+        [DUE_FILTER_TODAY] = " AND coalesce(due_date, '-infinity'::date) = $6::date",
+        [DUE_FILTER_THIS_WEEK] =
+            " AND coalesce(due_date, '-infinity'::date) BETWEEN $7::date AND $8::date",
+        [DUE_FILTER_UPCOMING] = " AND coalesce(due_date, '-infinity'::date) > $6::date",
+        [DUE_FILTER_NONE] = " AND coalesce(due_date, '-infinity'::date) = '-infinity'::date",
+    },
 };
 
 /* A sort's keys and id over the row, and the same over the cursor's
@@ -146,12 +164,12 @@ const char *store__pg_list_sql(unsigned key, char *buf)
            count ? "SELECT (SELECT version FROM task_counts WHERE user_id = $1), count(*)"
                  : "SELECT " PG_TASK_COLUMNS);
     append(buf, &len, " FROM tasks WHERE user_id = $1");
-    unsigned bits = where / (N_SEARCH * N_DUE);
+    unsigned bits = where / (N_SEARCH * N_DUE_WAYS);
     for (unsigned i = 0; i < 3; i++)
         if (bits & (1u << i))
             append(buf, &len, filter_sql[i]);
-    append(buf, &len, search_sql[(where / N_DUE) % N_SEARCH]);
-    append(buf, &len, due_sql[where % N_DUE]);
+    append(buf, &len, search_sql[(where / N_DUE_WAYS) % N_SEARCH]);
+    append(buf, &len, due_sql[(where % N_DUE_WAYS) / N_DUE][where % N_DUE]);
     if (!count) {
         bool cursor = shape % 2;
         bool desc = (shape / 2) % 2;
@@ -253,7 +271,7 @@ static void done_list_count(pg_op_t *op)
         } else {
             if (versioned) {
                 list_count_put(store__pg_worker_counts(l->worker), l->cache_key,
-                               pg_row_int(&row, 0), out.total);
+                               pg_row_int(&row, 0), out.total, l->row.total);
                 l->cache_key = NULL;
             }
             out.tasks = r->tasks;
@@ -331,7 +349,8 @@ static void done_list_page(pg_op_t *op)
         finish_list(r, &out);
         return;
     }
-    l->cache_key = list_count_key(r->owner, &l->q);
+    if (l->cache_key == NULL)
+        l->cache_key = list_count_key(r->owner, &l->q);
     if (list_count_get(store__pg_worker_counts(l->worker), l->cache_key, l->row.version,
                        &out.total)) {
         finish_list(r, &out);
@@ -381,28 +400,35 @@ static void keep_cursor(pg_req_t *r, task_sort_t sort, const store_task_t *after
     store__pg_keep_int(r, 13, after->id);
 }
 
-/* Keeps the filter parameters; returns the WHERE shape. */
-static unsigned keep_filters(pg_req_t *r, const store_task_query_t *q, arena_t *arena)
+/* The WHERE shape of q. indexed: let the filters' indexes (trigram, due
+ * date range) find the rows. */
+static unsigned where_of(const store_task_query_t *q, bool indexed)
 {
     unsigned bits = 0, search = SEARCH_NONE;
-    if (q->completed >= 0) {
+    if (q->completed >= 0)
         bits |= HAS_COMPLETED;
-        store__pg_keep(r, 2, q->completed ? "true" : "false");
-    }
-    if (q->priority != PRIORITY_NONE) {
+    if (q->priority != PRIORITY_NONE)
         bits |= HAS_PRIORITY;
-        store__pg_keep_int(r, 3, (int64_t)q->priority);
-    }
-    if (given(q->tag)) {
+    if (given(q->tag))
         bits |= HAS_TAG;
+    if (given(q->search))
+        search = indexed && search_indexable(q->search) ? SEARCH_TRGM : SEARCH_EXACT;
+    return (bits * N_SEARCH + search) * N_DUE_WAYS + (indexed ? N_DUE : 0u) +
+           (unsigned)q->due_filter;
+}
+
+/* Keeps the filter parameters every shape of q may use. */
+static void keep_filters(pg_req_t *r, const store_task_query_t *q, arena_t *arena)
+{
+    if (q->completed >= 0)
+        store__pg_keep(r, 2, q->completed ? "true" : "false");
+    if (q->priority != PRIORITY_NONE)
+        store__pg_keep_int(r, 3, (int64_t)q->priority);
+    if (given(q->tag))
         store__pg_keep(r, 4, q->tag);
-    }
-    if (given(q->search) && search_indexable(q->search)) {
-        search = SEARCH_TRGM;
-        store__pg_keep(r, 14, like_pattern(arena, q->search));
-    } else if (given(q->search)) {
-        search = SEARCH_EXACT;
+    if (given(q->search)) {
         store__pg_keep(r, 5, q->search);
+        store__pg_keep(r, 14, like_pattern(arena, q->search));
     }
     switch (q->due_filter) {
     case DUE_FILTER_OVERDUE:
@@ -418,7 +444,6 @@ static unsigned keep_filters(pg_req_t *r, const store_task_query_t *q, arena_t *
     case DUE_FILTER_NONE:
         break;
     }
-    return (bits * N_SEARCH + search) * N_DUE + (unsigned)q->due_filter;
 }
 
 void store__pg_task_list(store_worker_t *w, arena_t *arena, const char *user_id,
@@ -439,8 +464,21 @@ void store__pg_task_list(store_worker_t *w, arena_t *arena, const char *user_id,
     l->q = *q;
     r->list = l;
     store__pg_keep(r, 1, user_id);
-    unsigned where = keep_filters(r, q, arena);
     bool cursor = q->after != NULL;
+    /* How the rows are found: by the filters' indexes unless the last count
+     * of this query says they match too many (sorting by due date, its
+     * index is the filter's too). */
+    bool indexed = true;
+    int64_t seen_total, seen_user_total;
+    if (list_needs_count(q) && q->sort_by != SORT_DUE_DATE) {
+        l->cache_key = list_count_key(user_id, q);
+        if (list_count_peek(store__pg_worker_counts(w), l->cache_key, &seen_total,
+                            &seen_user_total))
+            indexed = list_drive_by_filter(seen_total, seen_user_total,
+                                           q->limit + (cursor ? 0 : q->offset));
+    }
+    keep_filters(r, q, arena);
+    unsigned where = where_of(q, indexed);
     store__pg_keep_int(r, 9, q->limit + 1);
     if (cursor)
         keep_cursor(r, q->sort_by, q->after);
@@ -449,7 +487,7 @@ void store__pg_task_list(store_worker_t *w, arena_t *arena, const char *user_id,
     r->limit = q->limit;
     r->offset = cursor ? 0 : q->offset;
     r->owner = arena_strdup(arena, user_id);
-    r->count_key = COUNT_KEY + where;
+    r->count_key = COUNT_KEY + where_of(q, true); /* counting reads every match */
     r->key = PG_LIST_KEY +
              ((where * N_SORT + (unsigned)q->sort_by) * 2 + (q->descending ? 1u : 0u)) * 2 +
              (cursor ? 1u : 0u);

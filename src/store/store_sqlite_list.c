@@ -398,7 +398,7 @@ static store_status_t count_rows(sqlite_conn_t *c, const char *user_id, const st
     if (rc == SQLITE_ROW) {
         *total = sqlite3_column_int64(st, 1);
         if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-            list_count_put(&c->counts, key, sqlite3_column_int64(st, 0), *total);
+            list_count_put(&c->counts, key, sqlite3_column_int64(st, 0), *total, row->total);
         else
             free(key);
     } else {
