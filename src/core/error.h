@@ -25,7 +25,11 @@
     X(RATE_LIMITED, 429, "Too many attempts, try again later")                                     \
     X(HEADERS_TOO_LARGE, 431, "Request headers are too large")                                     \
     X(INTERNAL_ERROR, 500, "Internal server error")                                                \
-    X(SERVICE_UNAVAILABLE, 503, "Service temporarily unavailable")
+    X(SERVICE_UNAVAILABLE, 503, "Service temporarily unavailable")                                 \
+    X(PRECONDITION_FAILED, 412, "The task has changed: its ETag is not one If-Match names")        \
+    X(IDEMPOTENCY_KEY_IN_USE, 409,                                                                 \
+      "A request with this Idempotency-Key is still being carried out")                            \
+    X(IDEMPOTENCY_KEY_REUSED, 422, "This Idempotency-Key was used for another request")
 
 typedef enum api_err {
 #define X(name, status, detail) API_ERR_##name,

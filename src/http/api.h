@@ -33,6 +33,11 @@ enum {
     ROUTE_BODY_JSON = 1u << 2,     /* a JSON object body is required (415/400) */
     ROUTE_BODY_OPTIONAL = 1u << 3, /* a JSON body may be sent or omitted */
     ROUTE_NO_LOG = 1u << 4,        /* leave out of the access log (none yet) */
+    /* What the handler does with conditional headers (API.md 7.1, 7.2); the
+     * OpenAPI document reads them. */
+    ROUTE_ETAG = 1u << 5,       /* success carries ETag; a GET honours If-None-Match (304) */
+    ROUTE_IF_MATCH = 1u << 6,   /* honours If-Match (412) */
+    ROUTE_IDEMPOTENT = 1u << 7, /* honours Idempotency-Key (409, 422, Idempotent-Replayed) */
 };
 
 /** One row of the route table. Patterns are literal segments and {name}
@@ -90,8 +95,9 @@ const char *api_param(const api_req_t *r, const char *name);
  *  space), into the arena; NULL when absent. */
 const char *api_query(api_req_t *r, const char *name);
 
-/** Value of the first request header `name` (case-insensitive), or NULL;
- *  valid as long as the request. */
+/** The value of request header `name` (case-insensitive), into the arena;
+ *  several lines of it are joined with ", " (RFC 9110 §5.3). NULL when
+ *  absent. */
 const char *api_header(api_req_t *r, const char *name);
 
 /** True once the client has gone away; the answer will be dropped. */
@@ -99,6 +105,10 @@ bool api_req_client_gone(const api_req_t *r);
 
 /** Adds a response header (copied). Call before api_respond_*. */
 void api_add_header(api_req_t *r, const char *name, const char *value);
+
+/** Marks r's coming answer as the replay of a stored one (Idempotency-Key):
+ *  it carries Idempotent-Replayed: true and counts in /metrics. */
+void api_mark_replayed(api_req_t *r);
 
 /** Answers with a JSON body (copied). */
 void api_respond_json(api_req_t *r, int status, const char *body, size_t len);

@@ -9,9 +9,10 @@
 typedef struct cors cors_t;
 
 /** Headers a browser may send on a cross-origin request (preflight answer). */
-#define CORS_ALLOW_HEADERS "Authorization, Content-Type, X-Request-ID"
+#define CORS_ALLOW_HEADERS                                                                         \
+    "Authorization, Content-Type, X-Request-ID, If-Match, If-None-Match, Idempotency-Key"
 /** Response headers a cross-origin script may read. */
-#define CORS_EXPOSE_HEADERS "X-Total-Count, X-Request-ID, Location, Link"
+#define CORS_EXPOSE_HEADERS "X-Total-Count, X-Request-ID, Location, ETag, Link, Idempotent-Replayed"
 /** How long a browser may cache a preflight answer, in seconds. */
 #define CORS_MAX_AGE "600"
 

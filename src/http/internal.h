@@ -79,6 +79,7 @@ typedef struct http_req {
     bool responded;
     bool close_after;  /* answer with Connection: close, then close */
     bool auth_pending; /* waiting for api_auth_done */
+    bool replayed;     /* the answer replays a stored one (api_mark_replayed) */
     cors_decision_t cors;
     const char *origin;     /* the request's Origin (in the arena) when allowed */
     http_header_t *headers; /* added by api_add_header, in order */

@@ -54,6 +54,8 @@ typedef struct slot {
     counter_t *sum_us;   /* [series] */
     _Atomic int64_t conns_open;
     counter_t conns_total;
+    counter_t precondition_failed; /* 412 answers */
+    counter_t replays;             /* idempotent replays */
     _Atomic int pool_size, pool_in_use, pool_waiting;
     _Atomic int pool_state; /* 0: unknown, 1: connected, 2: not connected */
     h2o_timeout_entry_t timer;
@@ -222,6 +224,17 @@ void metrics_observe(http_worker_t *w, const route_t *route, const char *method,
     bump(&s->sum_us[series], (uint64_t)us);
 }
 
+void metrics_count_condition(http_worker_t *w, bool precondition_failed, bool replayed)
+{
+    slot_t *s = slot_of(w);
+    if (s == NULL)
+        return;
+    if (precondition_failed)
+        bump(&s->precondition_failed, 1);
+    if (replayed)
+        bump(&s->replays, 1);
+}
+
 /* ---- the scrape --------------------------------------------------------------------- */
 
 /* Appends a label value with \, " and newline escaped. */
@@ -333,6 +346,17 @@ static void put_connections_and_pools(buf_t *b)
     buf_printf(b, "todo_http_connections_open %lld\n", (long long)(open < 0 ? 0 : open));
     put_head(b, "todo_http_connections_total", "counter", "Client connections accepted.");
     buf_printf(b, "todo_http_connections_total %llu\n", (unsigned long long)accepted);
+    uint64_t failed = 0, replays = 0;
+    for (size_t w = 0; w < m.n_workers; w++) {
+        failed += peek(&m.slots[w].precondition_failed);
+        replays += peek(&m.slots[w].replays);
+    }
+    put_head(b, "todo_precondition_failed_total", "counter",
+             "Writes refused with 412 because If-Match named no current ETag.");
+    buf_printf(b, "todo_precondition_failed_total %llu\n", (unsigned long long)failed);
+    put_head(b, "todo_idempotent_replays_total", "counter",
+             "Answers replayed from a stored Idempotency-Key answer.");
+    buf_printf(b, "todo_idempotent_replays_total %llu\n", (unsigned long long)replays);
     put_head(b, "todo_workers", "gauge", "Event-loop worker threads.");
     buf_printf(b, "todo_workers %zu\n", m.n_workers);
     put_head(b, "todo_db_pool_connections", "gauge",

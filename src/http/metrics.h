@@ -13,6 +13,7 @@
 #ifndef TODO_HTTP_METRICS_H
 #define TODO_HTTP_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "http/api.h"
@@ -47,5 +48,9 @@ void metrics_conn_close(struct http_worker *w);
  *  route; the time taken is from started_at to now. */
 void metrics_observe(struct http_worker *w, const route_t *route, const char *method,
                      size_t method_len, int status, const struct timeval *started_at);
+
+/** Counts, on w's thread, an answer 412 to an If-Match (precondition_failed)
+ *  and the replay of a stored idempotent answer (replayed). */
+void metrics_count_condition(struct http_worker *w, bool precondition_failed, bool replayed);
 
 #endif

@@ -422,17 +422,25 @@ const char *api_query(api_req_t *r, const char *name)
 
 const char *api_header(api_req_t *r, const char *name)
 {
-    const http_req_t *hr = (const http_req_t *)r;
-    if (hr->h2o == NULL)
+    const h2o_req_t *req = ((const http_req_t *)r)->h2o;
+    if (req == NULL)
         return NULL;
-    const h2o_headers_t *hs = &hr->h2o->headers;
+    const h2o_headers_t *hs = &req->headers;
     size_t len = strlen(name);
+    buf_t b = BUF_INIT;
+    bool found = false;
     for (size_t i = 0; i < hs->size; i++) {
         const h2o_iovec_t *n = hs->entries[i].name;
-        if (n->len == len && strncasecmp(n->base, name, len) == 0)
-            return arena_strndup(r->arena, hs->entries[i].value.base, hs->entries[i].value.len);
+        if (n->len != len || strncasecmp(n->base, name, len) != 0)
+            continue;
+        if (found)
+            buf_append(&b, ", ", 2);
+        buf_append(&b, hs->entries[i].value.base, hs->entries[i].value.len);
+        found = true;
     }
-    return NULL;
+    const char *v = found ? arena_strndup(r->arena, b.data != NULL ? b.data : "", b.len) : NULL;
+    buf_dispose(&b);
+    return v;
 }
 
 bool api_req_client_gone(const api_req_t *r)

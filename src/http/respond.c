@@ -23,6 +23,8 @@ static const char *reason_of(int status)
         return "Created";
     case 204:
         return "No Content";
+    case 304:
+        return "Not Modified";
     case 400:
         return "Bad Request";
     case 401:
@@ -35,6 +37,8 @@ static const char *reason_of(int status)
         return "Method Not Allowed";
     case 409:
         return "Conflict";
+    case 412:
+        return "Precondition Failed";
     case 413:
         return "Payload Too Large";
     case 415:
@@ -146,6 +150,7 @@ static void respond(api_req_t *r, int status, const char *content_type, const ch
                          status, req != NULL && !no_body ? len : 0, &hr->started_at,
                          r->client_addr);
     metrics_observe(w, r->route, r->method, strlen(r->method), status, &hr->started_at);
+    metrics_count_condition(w, status == 412, hr->replayed);
     if (req == NULL) { /* the client is gone: nothing to send */
         http__req_release(hr);
         return;
@@ -175,6 +180,14 @@ static void respond(api_req_t *r, int status, const char *content_type, const ch
     w->own_response = NULL;
     http__edge_arm(sock); /* h2o has started writing the answer */
     http__req_release(hr);
+}
+
+void api_mark_replayed(api_req_t *r)
+{
+    http_req_t *hr = (http_req_t *)r;
+    if (!hr->replayed)
+        api_add_header(r, "Idempotent-Replayed", "true");
+    hr->replayed = true;
 }
 
 void api_respond_json(api_req_t *r, int status, const char *body, size_t len)
@@ -223,6 +236,15 @@ void api_respond_store_error(api_req_t *r, store_status_t status)
         return;
     case STORE_REJECTED:
         api_respond_err(r, API_ERR_RULE_VIOLATION, NULL);
+        return;
+    case STORE_PRECONDITION_FAILED:
+        api_respond_err(r, API_ERR_PRECONDITION_FAILED, NULL);
+        return;
+    case STORE_KEY_IN_USE:
+        api_respond_err(r, API_ERR_IDEMPOTENCY_KEY_IN_USE, NULL);
+        return;
+    case STORE_KEY_REUSED:
+        api_respond_err(r, API_ERR_IDEMPOTENCY_KEY_REUSED, NULL);
         return;
     case STORE_UNAVAILABLE:
         LOG_WARN("request %s: database unavailable", r->request_id);

@@ -77,12 +77,14 @@ static const char *reason_of(int status)
         {200, "OK"},
         {201, "Created"},
         {204, "No Content"},
+        {304, "Not Modified"},
         {400, "Bad Request"},
         {401, "Unauthorized"},
         {403, "Forbidden"},
         {404, "Not Found"},
         {405, "Method Not Allowed"},
         {409, "Conflict"},
+        {412, "Precondition Failed"},
         {413, "Content Too Large"},
         {415, "Unsupported Media Type"},
         {422, "Unprocessable Content"},
@@ -386,6 +388,18 @@ static json_t *header_definition(const char *name)
         return json_pack("{ss sb s{ss s[s]}}", "description",
                          "gzip when the request's Accept-Encoding allows it (absent otherwise).",
                          "required", 0, "schema", "type", "string", "enum", "gzip");
+    if (strcmp(name, "ETag") == 0)
+        return json_pack("{ss sb s{ss ss}}", "description",
+                         "The representation's entity tag (RFC 9110 8.8.3): send it back in "
+                         "If-None-Match (a GET answers 304 while it still matches) or If-Match "
+                         "(a write answers 412 unless it still matches).",
+                         "required", 1, "schema", "type", "string", "pattern",
+                         "^(W/)?\"[\\x21\\x23-\\x7e]*\"$");
+    if (strcmp(name, "Idempotent-Replayed") == 0)
+        return json_pack("{ss sb s{ss s[s]}}", "description",
+                         "Present on an answer replayed from an earlier request with the same "
+                         "Idempotency-Key: the stored answer, byte for byte.",
+                         "required", 0, "schema", "type", "string", "enum", "true");
     assert(strcmp(name, "Retry-After") == 0 && "no such header component");
     return json_pack("{ss sb s{ss si}}", "description", "Seconds to wait before trying again.",
                      "required", 1, "schema", "type", "integer", "minimum", 0);
@@ -449,6 +463,10 @@ static json_t *success_response(gen_t *g, const route_t *rt)
         set_new(headers, "Location", header_ref(g, "Location"));
     for (const char *const *h = rt->response_headers; h != NULL && *h != NULL; h++)
         set_new(headers, *h, header_ref(g, *h));
+    if (rt->flags & ROUTE_ETAG)
+        set_new(headers, "ETag", header_ref(g, "ETag"));
+    if (rt->flags & ROUTE_IDEMPOTENT)
+        set_new(headers, "Idempotent-Replayed", header_ref(g, "Idempotent-Replayed"));
     set_new(resp, "headers", headers);
     if (rt->status == 204)
         return resp;
@@ -498,6 +516,12 @@ static json_t *responses_of(gen_t *g, const route_t *rt)
     char key[8];
     snprintf(key, sizeof(key), "%d", rt->status);
     set_new(out, key, success_response(g, rt));
+    if ((rt->flags & ROUTE_ETAG) && strcmp(rt->method, "GET") == 0)
+        set_new(out, "304",
+                json_pack("{ss s{so so}}", "description",
+                          "Not Modified: If-None-Match names the current ETag. No body.", "headers",
+                          "X-Request-ID", header_ref(g, "X-Request-ID"), "ETag",
+                          header_ref(g, "ETag")));
     for (size_t i = 0; i < n; i++) {
         snprintf(key, sizeof(key), "%d", statuses[i]);
         set_new(out, key, error_response_ref(g, statuses[i]));
@@ -535,6 +559,45 @@ static const openapi_path_param_t *path_param(const openapi_info_t *info, const 
     return NULL;
 }
 
+/* A request header the operation reads. */
+static json_t *header_parameter(const char *name, const char *description, const char *pattern)
+{
+    json_t *schema = json_pack("{ss}", "type", "string");
+    if (pattern != NULL)
+        set_str(schema, "pattern", pattern);
+    return json_pack("{ss ss sb ss so}", "name", name, "in", "header", "required", 0, "description",
+                     description, "schema", schema);
+}
+
+/* The conditional and idempotency headers of API.md 7.1 and 7.2. */
+static void add_header_parameters(json_t *params, const route_t *rt)
+{
+    if ((rt->flags & ROUTE_ETAG) && strcmp(rt->method, "GET") == 0)
+        json_array_append_new(
+            params, header_parameter("If-None-Match",
+                                     "One or more ETags, or *: when one matches the current "
+                                     "ETag (weak comparison) the answer is 304 with no body.",
+                                     NULL));
+    if (rt->flags & ROUTE_IF_MATCH)
+        json_array_append_new(
+            params, header_parameter("If-Match",
+                                     "One or more ETags, or *: unless the task's current ETag "
+                                     "is among them (strong comparison) the answer is 412 "
+                                     "PRECONDITION_FAILED and nothing changes.",
+                                     NULL));
+    if (rt->flags & ROUTE_IDEMPOTENT)
+        json_array_append_new(
+            params,
+            header_parameter("Idempotency-Key",
+                             "1-255 visible ASCII characters naming this request: a repeat "
+                             "with the same key, route and body gets the stored answer "
+                             "(Idempotent-Replayed: true) and changes nothing; another route or "
+                             "body is 422 IDEMPOTENCY_KEY_REUSED; a repeat while the first is "
+                             "still running is 409 IDEMPOTENCY_KEY_IN_USE. Keys expire after "
+                             "IDEMPOTENCY_TTL.",
+                             "^[\\x21-\\x7e]{1,255}$"));
+}
+
 static json_t *parameters_of(const gen_t *g, const route_t *rt)
 {
     json_t *params = json_array();
@@ -554,6 +617,7 @@ static json_t *parameters_of(const gen_t *g, const route_t *rt)
                                       parameter(f, "query", schema_field_required(q, f), NULL));
         }
     }
+    add_header_parameters(params, rt);
     return params;
 }
 

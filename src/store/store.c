@@ -66,21 +66,33 @@ void store_task_get(store_worker_t *w, arena_t *arena, const char *user_id, int6
     w->vt->task_get(w, arena, user_id, id, cb, ctx);
 }
 
-void store_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t, store_cb cb,
-                       void *ctx)
+void store_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t,
+                       const store_write_opts_t *opts, store_cb cb, void *ctx)
 {
-    w->vt->task_create(w, arena, t, cb, ctx);
+    w->vt->task_create(w, arena, t, opts, cb, ctx);
 }
 
 void store_task_modify(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
-                       store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx)
+                       const store_write_opts_t *opts, store_modify_fn fn, void *fn_ctx,
+                       store_cb cb, void *ctx)
 {
-    w->vt->task_modify(w, arena, user_id, id, fn, fn_ctx, cb, ctx);
+    w->vt->task_modify(w, arena, user_id, id, opts, fn, fn_ctx, cb, ctx);
 }
 
-void store_task_delete(store_worker_t *w, const char *user_id, int64_t id, store_cb cb, void *ctx)
+void store_task_delete(store_worker_t *w, const char *user_id, int64_t id,
+                       const store_write_opts_t *opts, store_cb cb, void *ctx)
 {
-    w->vt->task_delete(w, user_id, id, cb, ctx);
+    w->vt->task_delete(w, user_id, id, opts, cb, ctx);
+}
+
+bool store__version_expected(const store_write_opts_t *opts, int64_t version)
+{
+    if (opts == NULL || !opts->check_version)
+        return true;
+    for (size_t i = 0; i < opts->n_versions; i++)
+        if (opts->versions[i] == version)
+            return true;
+    return false;
 }
 
 void store_user_create(store_worker_t *w, arena_t *arena, const store_user_t *u, store_cb cb,

@@ -61,6 +61,8 @@ typedef struct store_task {
     const char *updated_at; /* "YYYY-MM-DDTHH:MM:SSZ" */
     int64_t successor_id;   /* internal: id of the next occurrence made when
                                this one was completed, 0 if none yet */
+    int64_t version;        /* 1 on create, bumped by every change in the
+                               statement that makes it (the ETag's source) */
 } store_task_t;
 
 /** A built-in account. */
@@ -149,12 +151,62 @@ typedef void (*store_event_fn)(void *ctx, const char *user_id, int64_t last_id);
 
 typedef enum store_status {
     STORE_OK = 0,
-    STORE_NOT_FOUND = -1,   /* no such row for this user */
-    STORE_CONFLICT = -2,    /* a unique key is taken (user email) */
-    STORE_REJECTED = -3,    /* a modify callback refused the change */
-    STORE_UNAVAILABLE = -4, /* the database cannot be reached: answer 503 */
-    STORE_ERROR = -5,       /* anything else: answer 500, details are logged */
+    STORE_NOT_FOUND = -1,           /* no such row for this user */
+    STORE_CONFLICT = -2,            /* a unique key is taken (user email) */
+    STORE_REJECTED = -3,            /* a modify callback refused the change */
+    STORE_UNAVAILABLE = -4,         /* the database cannot be reached: answer 503 */
+    STORE_ERROR = -5,               /* anything else: answer 500, details are logged */
+    STORE_PRECONDITION_FAILED = -6, /* the stored version is not an expected one */
+    STORE_KEY_IN_USE = -7,          /* the idempotency key's first request is running */
+    STORE_KEY_REUSED = -8,          /* the idempotency key was used for another request */
 } store_status_t;
+
+/* ---- what a write carries besides its record ---------------------------- */
+
+/** An answer kept under an idempotency key: what the first request with the
+ *  key answered, replayed byte for byte to its repeats. */
+typedef struct store_answer {
+    int status;           /* 2xx */
+    const char *body;     /* NUL-terminated JSON */
+    const char *location; /* or NULL */
+    const char *etag;     /* or NULL */
+} store_answer_t;
+
+/** Fills *out (strings in arena) with the answer a write gives for task, the
+ *  row as it now is. Called inside the write's transaction, so that the
+ *  answer is stored together with the change. */
+typedef void (*store_answer_fn)(void *ctx, arena_t *arena, const store_task_t *task,
+                                store_answer_t *out);
+
+/** An idempotency key (keys belong to the user the write is for). The write
+ *  looks the key up first, in its transaction: an unexpired row with the same
+ *  route and request_hash ends the write with STORE_OK and res->replayed set
+ *  (nothing changes); another route or hash is STORE_KEY_REUSED; a first
+ *  request with the key still running (another transaction holds the key) is
+ *  STORE_KEY_IN_USE. Otherwise the write goes on and, in the same
+ *  transaction, stores answer()'s answer until expires_at. */
+typedef struct store_idem {
+    const char *key;          /* 1-255 visible ASCII characters */
+    const char *route;        /* "POST /api/u/tasks" */
+    const char *request_hash; /* digest of the canonical body */
+    int64_t now;              /* unix seconds: rows at or before it are expired */
+    int64_t expires_at;       /* unix seconds */
+    store_answer_fn answer;
+    void *answer_ctx;
+} store_idem_t;
+
+/** Conditions and bookkeeping of one write, as plain data; a NULL pointer to
+ *  it means none. It and what it points to must stay valid until the
+ *  operation's callback (keep them in the request's arena). */
+typedef struct store_write_opts {
+    bool check_version; /* If-Match: the write goes on only when the stored
+                           version is one of versions (none: it never does);
+                           else STORE_PRECONDITION_FAILED, nothing changed.
+                           Checked with the row locked, after not-found. */
+    size_t n_versions;
+    const int64_t *versions;
+    const store_idem_t *idem; /* Idempotency-Key, or NULL */
+} store_write_opts_t;
 
 typedef struct store_result {
     store_status_t status;
@@ -166,7 +218,9 @@ typedef struct store_result {
     store_user_t *user;    /* user operations */
     store_event_t *events; /* events_read: in id order */
     size_t n_events;
-    int64_t last_event_id; /* events_read: the user's newest id (0: none yet) */
+    int64_t last_event_id;        /* events_read: the user's newest id (0: none yet) */
+    const store_answer_t *answer; /* writes with an idempotency key: the stored answer */
+    bool replayed;                /* ... which an earlier request stored */
 } store_result_t;
 
 /** Called exactly once per operation. res and everything it points to live in
@@ -255,16 +309,22 @@ void store_task_list(store_worker_t *w, arena_t *arena, const char *user_id,
 /** One task of this user, or STORE_NOT_FOUND. */
 void store_task_get(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id, store_cb cb,
                     void *ctx);
-/** Inserts t (its id is ignored); the result is the stored task with its id. */
-void store_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t, store_cb cb,
-                       void *ctx);
+/** Inserts t (its id is ignored); the result is the stored task with its id.
+ *  opts (or NULL): an idempotency key (see store_idem_t). */
+void store_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t,
+                       const store_write_opts_t *opts, store_cb cb, void *ctx);
 /** Read-modify-write of one task in one transaction: see store_modify_fn.
- *  Results: STORE_OK with the task as it now is, STORE_NOT_FOUND,
- *  STORE_REJECTED, STORE_UNAVAILABLE or STORE_ERROR. */
+ *  opts (or NULL): expected versions, checked after not-found and before fn
+ *  runs; an idempotency key. Results: STORE_OK with the task as it now is,
+ *  STORE_NOT_FOUND, STORE_PRECONDITION_FAILED, STORE_KEY_*, STORE_REJECTED,
+ *  STORE_UNAVAILABLE or STORE_ERROR. */
 void store_task_modify(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
-                       store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx);
-/** Deletes one task of this user: STORE_OK or STORE_NOT_FOUND. */
-void store_task_delete(store_worker_t *w, const char *user_id, int64_t id, store_cb cb, void *ctx);
+                       const store_write_opts_t *opts, store_modify_fn fn, void *fn_ctx,
+                       store_cb cb, void *ctx);
+/** Deletes one task of this user: STORE_OK, STORE_NOT_FOUND, or (opts with
+ *  expected versions) STORE_PRECONDITION_FAILED with nothing deleted. */
+void store_task_delete(store_worker_t *w, const char *user_id, int64_t id,
+                       const store_write_opts_t *opts, store_cb cb, void *ctx);
 
 /** Reads user_id's log after after_id: at most limit events (id order),
  *  leaving out those created before since (unix seconds: older than the

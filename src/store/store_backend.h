@@ -17,11 +17,13 @@ typedef struct store_vtable {
                       const store_task_query_t *q, store_cb cb, void *ctx);
     void (*task_get)(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
                      store_cb cb, void *ctx);
-    void (*task_create)(store_worker_t *w, arena_t *arena, const store_task_t *t, store_cb cb,
-                        void *ctx);
+    void (*task_create)(store_worker_t *w, arena_t *arena, const store_task_t *t,
+                        const store_write_opts_t *opts, store_cb cb, void *ctx);
     void (*task_modify)(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
-                        store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx);
-    void (*task_delete)(store_worker_t *w, const char *user_id, int64_t id, store_cb cb, void *ctx);
+                        const store_write_opts_t *opts, store_modify_fn fn, void *fn_ctx,
+                        store_cb cb, void *ctx);
+    void (*task_delete)(store_worker_t *w, const char *user_id, int64_t id,
+                        const store_write_opts_t *opts, store_cb cb, void *ctx);
     void (*user_create)(store_worker_t *w, arena_t *arena, const store_user_t *u, store_cb cb,
                         void *ctx);
     void (*user_get_by_email)(store_worker_t *w, arena_t *arena, const char *email, store_cb cb,
@@ -42,6 +44,9 @@ struct store {
 struct store_worker {
     const store_vtable_t *vt;
 };
+
+/** Whether a row at version may be written under opts (NULL: yes). */
+bool store__version_expected(const store_write_opts_t *opts, int64_t version);
 
 /** Backend entry points, called by store_open for a matching URL. The url
  *  passed is the full original URL. */

@@ -38,7 +38,8 @@
 #define TASK_SET                                                                                   \
     "title = $2, description = $3, completed = $4::boolean, completed_at = $5::timestamptz, "      \
     "priority = $6::smallint, tags = $7, due_date = $8::date, due_time = $9::time, "               \
-    "recurrence_pattern = $10, recurrence_day = $11::smallint, updated_at = $13::timestamptz, "
+    "recurrence_pattern = $10, recurrence_day = $11::smallint, updated_at = $13::timestamptz, "    \
+    "version = tasks.version + 1, "
 
 /* The change log: the counter row of the user hands out the next id (its
  * lock, held to the commit, also makes a user's events commit in id order),
@@ -52,7 +53,8 @@
  * $6 priority, $7 tags, $8 due_date, $9 due_time, $10 recurrence_pattern,
  * $11 recurrence_day, $12 created_at, $13 updated_at, $14 successor_id;
  * then $15 parent_id (insert) or $16 id (update, get, delete); a successor
- * inserted by an update takes $17..$30 in the same order. */
+ * inserted by an update takes $17..$30 in the same order; a conditional
+ * delete has the expected versions as an array in $17. */
 #define FIXED_STATEMENTS(X)                                                                        \
     X(PING, 0, "SELECT 1")                                                                         \
     X(TASK_GET, 16,                                                                                \
@@ -79,6 +81,15 @@
       "e AS (INSERT INTO task_events (user_id, id, type, data, created_at) SELECT $1, c.last_id, " \
       "'task.deleted', '{\"id\": ' || d.id || '}', " EVENT_NOW " FROM c, d RETURNING id) "         \
       "SELECT d.id, (SELECT pg_notify('" PG_EVENTS_CHANNEL "', $1 || ' ' || e.id) FROM e) FROM d") \
+    X(TASK_DELETE_IF, 17,                                                                          \
+      "WITH t AS (SELECT id, version FROM tasks WHERE id = $16::bigint AND user_id = $1 "          \
+      "FOR UPDATE), d AS (DELETE FROM tasks WHERE id IN (SELECT id FROM t WHERE version = "        \
+      "ANY($17::bigint[])) RETURNING id), "                                                        \
+      "c AS (INSERT INTO event_counters (user_id, last_id) SELECT $1, 1 FROM d " EVENT_BUMP "), "  \
+      "e AS (INSERT INTO task_events (user_id, id, type, data, created_at) SELECT $1, c.last_id, " \
+      "'task.deleted', '{\"id\": ' || d.id || '}', " EVENT_NOW " FROM c, d RETURNING id) "         \
+      "SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM d), "                                \
+      "(SELECT pg_notify('" PG_EVENTS_CHANNEL "', $1 || ' ' || e.id) FROM e)")                     \
     X(USER_INSERT, 5,                                                                              \
       "INSERT INTO users (id, email, name, password_hash, created_at) "                            \
       "VALUES ($1, $2, $3, $4, $5::timestamptz) RETURNING " USER_COLUMNS)                          \
@@ -353,9 +364,10 @@ bool store__pg_read_task(const PGresult *res, int row, arena_t *arena, const cha
     t->created_at = pg_row_timestamp(&r, 12);
     t->updated_at = pg_row_timestamp(&r, 13);
     t->successor_id = pg_row_int(&r, 14);
-    if (r.bad || PQnfields(res) != 15)
+    t->version = pg_row_int(&r, 15);
+    if (r.bad || PQnfields(res) != 16)
         LOG_ERROR("postgresql: a task row does not have the expected columns");
-    return !r.bad && PQnfields(res) == 15;
+    return !r.bad && PQnfields(res) == 16;
 }
 
 static bool read_user(const PGresult *res, arena_t *arena, store_user_t *u)
@@ -494,6 +506,10 @@ static void done_modify_lock(pg_op_t *op)
     store_task_t *cur = arena_calloc(arena, 1, sizeof(*cur));
     if (!store__pg_read_task(res, 0, arena, NULL, cur)) {
         modify_end(r, STORE_ERROR, NULL);
+        return;
+    }
+    if (!store__version_expected(r->opts, cur->version)) {
+        modify_end(r, STORE_PRECONDITION_FAILED, NULL);
         return;
     }
     store_task_t *next = arena_alloc(arena, sizeof(*next));
@@ -641,19 +657,22 @@ static void pg_task_get(store_worker_t *w, arena_t *arena, const char *user_id, 
     store__pg_start(r, ST_TASK_GET, done_task);
 }
 
-static void pg_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t, store_cb cb,
-                           void *ctx)
+static void pg_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t,
+                           const store_write_opts_t *opts, store_cb cb, void *ctx)
 {
     pg_req_t *r = store__pg_req_new(w, arena, cb, ctx);
+    r->opts = opts;
     keep_task(r, 0, t);
     keep_new_task_event(r, t); /* same batch: one implicit transaction */
     store__pg_start(r, ST_TASK_INSERT, done_task);
 }
 
 static void pg_task_modify(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
-                           store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx)
+                           const store_write_opts_t *opts, store_modify_fn fn, void *fn_ctx,
+                           store_cb cb, void *ctx)
 {
     pg_req_t *r = store__pg_req_new(w, arena, cb, ctx);
+    r->opts = opts;
     r->fn = fn;
     r->fn_ctx = fn_ctx;
     store__pg_keep(r, 1, user_id);
@@ -664,12 +683,52 @@ static void pg_task_modify(store_worker_t *w, arena_t *arena, const char *user_i
     pg_op_submit(&r->op);
 }
 
-static void pg_task_delete(store_worker_t *w, const char *user_id, int64_t id, store_cb cb,
-                           void *ctx)
+/* The versions of opts as a PostgreSQL array literal, "{3,4}". */
+static void keep_versions(pg_req_t *r, int n, const store_write_opts_t *opts)
+{
+    char *s = xmalloc(3 + opts->n_versions * 21); /* braces, NUL, ",<int64>" each */
+    size_t o = 0;
+    s[o++] = '{';
+    for (size_t i = 0; i < opts->n_versions; i++)
+        o += (size_t)sprintf(s + o, "%s%" PRId64, i ? "," : "", opts->versions[i]);
+    s[o++] = '}';
+    s[o] = '\0';
+    store__pg_keep(r, n, s);
+    free(s);
+}
+
+/* conditional delete: (rows found, rows deleted). */
+static void done_delete_if(pg_op_t *op)
+{
+    pg_req_t *r = (pg_req_t *)op;
+    int status = op->status;
+    if (status == STORE_OK) {
+        const PGresult *res = store__pg_result_of(r, PGRES_TUPLES_OK);
+        pg_row_t row = {.res = res, .row = 0};
+        if (res == NULL || PQntuples(res) != 1) {
+            status = STORE_ERROR;
+        } else {
+            int64_t found = pg_row_int(&row, 0), deleted = pg_row_int(&row, 1);
+            status = row.bad       ? STORE_ERROR
+                     : deleted > 0 ? STORE_OK
+                     : found > 0   ? STORE_PRECONDITION_FAILED
+                                   : STORE_NOT_FOUND;
+        }
+    }
+    store__pg_finish_status(r, status);
+}
+
+static void pg_task_delete(store_worker_t *w, const char *user_id, int64_t id,
+                           const store_write_opts_t *opts, store_cb cb, void *ctx)
 {
     pg_req_t *r = store__pg_req_new(w, NULL, cb, ctx);
     store__pg_keep(r, 1, user_id);
     store__pg_keep_int(r, 16, id);
+    if (opts != NULL && opts->check_version) {
+        keep_versions(r, 17, opts);
+        store__pg_start(r, ST_TASK_DELETE_IF, done_delete_if);
+        return;
+    }
     store__pg_start(r, ST_TASK_DELETE, done_delete);
 }
 

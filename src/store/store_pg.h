@@ -18,7 +18,7 @@
  *  reads them (in binary: see pg_row_*). */
 #define PG_TASK_COLUMNS                                                                            \
     "id, user_id, title, description, completed, completed_at, priority, tags, due_date, "         \
-    "due_time, recurrence_pattern, recurrence_day, created_at, updated_at, successor_id"
+    "due_time, recurrence_pattern, recurrence_day, created_at, updated_at, successor_id, version"
 
 enum {
     PG_MAX_PARAMS = 30,         /* parameters of the largest statement */
@@ -38,12 +38,13 @@ typedef struct pg_req {
     void *ctx;
     store_modify_fn fn; /* modify */
     void *fn_ctx;
-    unsigned key;          /* the statement to run */
-    unsigned count_key;    /* list: the count statement */
-    struct pg_list *list;  /* list: the query's state (store_pg_list.c) */
-    int ix;                /* result index of the last statement sent */
-    long p[PG_MAX_PARAMS]; /* parameter handles ($1 is p[0]); -1 is NULL */
-    const char *owner;     /* list: the user id every row shares */
+    const store_write_opts_t *opts; /* writes: the caller's, or NULL */
+    unsigned key;                   /* the statement to run */
+    unsigned count_key;             /* list: the count statement */
+    struct pg_list *list;           /* list: the query's state (store_pg_list.c) */
+    int ix;                         /* result index of the last statement sent */
+    long p[PG_MAX_PARAMS];          /* parameter handles ($1 is p[0]); -1 is NULL */
+    const char *owner;              /* list: the user id every row shares */
     int64_t limit, offset;
     store_task_t *tasks; /* list: the page read */
     size_t n_tasks;

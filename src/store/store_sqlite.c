@@ -62,7 +62,7 @@ enum { PATH_BUF = 4096 };
     X(TASK_UPDATE,                                                                                 \
       "UPDATE tasks SET title = ?2, description = ?3, completed = ?4, completed_at = ?5, "         \
       "priority = ?6, tags = ?7, due_date = ?8, due_time = ?9, recurrence_pattern = ?10, "         \
-      "recurrence_day = ?11, updated_at = ?13, successor_id = ?14 "                                \
+      "recurrence_day = ?11, updated_at = ?13, successor_id = ?14, version = version + 1 "         \
       "WHERE id = ?16 AND user_id = ?1")                                                           \
     X(TASK_DELETE, "DELETE FROM tasks WHERE id = ?1 AND user_id = ?2")                             \
     X(USER_INSERT, "INSERT INTO users (id, email, name, password_hash, created_at) "               \
@@ -408,6 +408,7 @@ static store_status_t task_create(sqlite_worker_t *w, arena_t *arena, const stor
         return status;
     *out = task_dup(arena, t);
     (*out)->id = id;
+    (*out)->version = 1; /* the column's default */
     return event_task(w, arena, store__event_created, *out);
 }
 
@@ -423,13 +424,16 @@ static store_status_t task_update(sqlite_worker_t *w, const store_task_t *t)
 }
 
 static store_status_t task_modify(sqlite_worker_t *w, arena_t *arena, const char *user_id,
-                                  int64_t id, store_modify_fn fn, void *fn_ctx, store_task_t **out)
+                                  int64_t id, const store_write_opts_t *opts, store_modify_fn fn,
+                                  void *fn_ctx, store_task_t **out)
 {
     /* The dispatch's savepoint holds the row: nobody else writes meanwhile. */
     store_status_t status;
     store_task_t *cur = task_select(w, arena, user_id, id, &status);
     if (cur == NULL)
         return status;
+    if (!store__version_expected(opts, cur->version))
+        return STORE_PRECONDITION_FAILED;
 
     store_task_t *next = arena_alloc(arena, sizeof(*next));
     *next = *cur;
@@ -456,6 +460,7 @@ static store_status_t task_modify(sqlite_worker_t *w, arena_t *arena, const char
             return status;
         next->successor_id = successor->id;
     }
+    next->version = cur->version + 1; /* what the UPDATE makes it */
     status = task_update(w, next);
     if (status == STORE_OK)
         status = event_task(w, arena, store__event_updated, next);
@@ -481,11 +486,20 @@ static store_status_t task_delete_row(sqlite_worker_t *w, const char *user_id, i
     return sqlite3_changes(w->conn.db) > 0 ? STORE_OK : STORE_NOT_FOUND;
 }
 
+/* The deletion and its event, in the write's savepoint. With expected
+ * versions (If-Match) the row is read and checked first. */
 static store_status_t task_delete(sqlite_worker_t *w, arena_t *arena, const char *user_id,
-                                  int64_t id)
+                                  int64_t id, const store_write_opts_t *opts)
 {
-    /* The deletion and its event, in the write's savepoint. */
-    store_status_t status = task_delete_row(w, user_id, id);
+    store_status_t status = STORE_OK;
+    if (opts != NULL && opts->check_version) {
+        const store_task_t *cur = task_select(w, arena, user_id, id, &status);
+        if (cur != NULL && !store__version_expected(opts, cur->version))
+            status = STORE_PRECONDITION_FAILED;
+        if (status != STORE_OK)
+            return status;
+    }
+    status = task_delete_row(w, user_id, id);
     if (status == STORE_OK)
         status = event_append(w, user_id, store__event_deleted, store__event_id_data(arena, id));
     return status;
@@ -603,8 +617,9 @@ typedef struct sq_write {
     const store_user_t *user;
     store_modify_fn fn;
     void *fn_ctx;
-    const char *event_user; /* the events it wrote, announced after its commit: */
-    int64_t event_last;     /* whose, and the newest id (0: none) */
+    const store_write_opts_t *opts; /* a task write's conditions, or NULL */
+    const char *event_user;         /* the events it wrote, announced after its commit: */
+    int64_t event_last;             /* whose, and the newest id (0: none) */
 } sq_write_t;
 
 #define SQ_WRITE(w) ((sq_write_t *)(w))
@@ -647,7 +662,7 @@ static store_status_t run_task_modify(store_worker_t *conn, sqlite_write_t *w)
 {
     sq_write_t *op = SQ_WRITE(w);
     return events_taken(conn, w,
-                        task_modify(WORKER(conn), op->arena, op->user_id, op->id, op->fn,
+                        task_modify(WORKER(conn), op->arena, op->user_id, op->id, op->opts, op->fn,
                                     op->fn_ctx, &w->res.task));
 }
 
@@ -656,7 +671,7 @@ static store_status_t run_task_delete(store_worker_t *conn, sqlite_write_t *w)
     sq_write_t *op = SQ_WRITE(w);
     sqlite_worker_t *c = WORKER(conn);
     arena_reset(c->scratch); /* the event's data */
-    return events_taken(conn, w, task_delete(c, c->scratch, op->user_id, op->id));
+    return events_taken(conn, w, task_delete(c, c->scratch, op->user_id, op->id, op->opts));
 }
 
 static store_status_t run_events_sweep(store_worker_t *conn, sqlite_write_t *w)
@@ -740,33 +755,37 @@ static void sq_task_get(store_worker_t *base, arena_t *arena, const char *user_i
     call_end(w, &res, cb, ctx);
 }
 
-static void sq_task_create(store_worker_t *base, arena_t *arena, const store_task_t *t, store_cb cb,
-                           void *ctx)
+static void sq_task_create(store_worker_t *base, arena_t *arena, const store_task_t *t,
+                           const store_write_opts_t *opts, store_cb cb, void *ctx)
 {
     sq_write_t *op = write_new(run_task_create, cb, ctx);
     op->arena = arena;
     op->task = t;
+    op->opts = opts;
     write_dispatch(WORKER(base), op);
 }
 
 static void sq_task_modify(store_worker_t *base, arena_t *arena, const char *user_id, int64_t id,
-                           store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx)
+                           const store_write_opts_t *opts, store_modify_fn fn, void *fn_ctx,
+                           store_cb cb, void *ctx)
 {
     sq_write_t *op = write_new(run_task_modify, cb, ctx);
     op->arena = arena;
     op->user_id = user_id;
     op->id = id;
+    op->opts = opts;
     op->fn = fn;
     op->fn_ctx = fn_ctx;
     write_dispatch(WORKER(base), op);
 }
 
-static void sq_task_delete(store_worker_t *base, const char *user_id, int64_t id, store_cb cb,
-                           void *ctx)
+static void sq_task_delete(store_worker_t *base, const char *user_id, int64_t id,
+                           const store_write_opts_t *opts, store_cb cb, void *ctx)
 {
     sq_write_t *op = write_new(run_task_delete, cb, ctx);
     op->user_id = user_id;
     op->id = id;
+    op->opts = opts;
     write_dispatch(WORKER(base), op);
 }
 

@@ -39,7 +39,7 @@ typedef struct sqlite_conn {
  *  reads them. */
 #define SQLITE_TASK_COLUMNS                                                                        \
     "id, user_id, title, description, completed, completed_at, priority, tags, due_date, "         \
-    "due_time, recurrence_pattern, recurrence_day, created_at, updated_at, successor_id"
+    "due_time, recurrence_pattern, recurrence_day, created_at, updated_at, successor_id, version"
 
 /** Opens a connection to path (an SQLite file name, or a "file:" URI when
  *  uri is true) and configures it: busy timeout, WAL, foreign keys,

@@ -157,4 +157,5 @@ void store__sqlite_read_task(sqlite3_stmt *st, arena_t *arena, const char *user_
     t->recurrence_pattern = (task_recurrence_t)recurrence_parse(sqlite3_column_text(st, 10));
     t->recurrence_day = sqlite3_column_int(st, 11);
     t->successor_id = sqlite3_column_int64(st, 14);
+    t->version = sqlite3_column_int64(st, 15);
 }

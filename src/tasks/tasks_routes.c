@@ -5,11 +5,13 @@
  * as it would be stored). Store calls are asynchronous in shape, so every
  * handler ends right after starting one and continues in its callback. */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/buf.h"
+#include "http/etag.h"
 #include "schema/date.h"
 #include "tasks/task_cursor.h"
 #include "tasks/task_model.h"
@@ -56,8 +58,72 @@ static size_t parse_id(api_req_t *r, int64_t *id, api_error_t *err)
     return n;
 }
 
+/* ---- conditional requests (API.md 7.1) ---------------------------------------- */
+
+/* The task's strong ETag, "\"<id>-<version>\"", in r's arena: the same from
+ * every server, and new with every change (the store bumps version). */
+static const char *task_etag(api_req_t *r, const store_task_t *t)
+{
+    return arena_printf(r->arena, "\"%" PRId64 "-%" PRId64 "\"", t->id, t->version);
+}
+
+/* Reads the version from an opaque tag "<id>-<version>" of task id. */
+static bool etag_version_of(const http_etag_t *tag, int64_t id, int64_t *version)
+{
+    int64_t part[2] = {0, 0};
+    int k = 0;
+    size_t digits = 0;
+    for (size_t i = 0; i < tag->len; i++) {
+        char c = tag->opaque[i];
+        if (c == '-' && k == 0 && digits > 0) {
+            k = 1;
+            digits = 0;
+        } else if (c >= '0' && c <= '9' && part[k] <= (INT64_MAX - (c - '0')) / 10) {
+            part[k] = part[k] * 10 + (c - '0');
+            digits++;
+        } else {
+            return false;
+        }
+    }
+    if (k != 1 || digits == 0 || part[0] != id)
+        return false;
+    *version = part[1];
+    return true;
+}
+
+/* The If-Match precondition on task id as plain data for the store (in r's
+ * arena), or NULL when there is none ("*" asks only that the task exists,
+ * which every write checks anyway). A malformed value matches nothing. */
+static store_write_opts_t *if_match_opts(api_req_t *r, int64_t id)
+{
+    const char *v = api_header(r, "if-match");
+    if (v == NULL)
+        return NULL;
+    size_t len = strlen(v), n = 0, max = len / 2 + 1; /* a tag takes 2 bytes at least */
+    http_etag_t *tags = arena_alloc(r->arena, max * sizeof(*tags));
+    http_etag_list_kind_t kind = http_etag_list_parse(v, len, tags, max, &n);
+    if (kind == HTTP_ETAGS_ANY)
+        return NULL;
+    store_write_opts_t *opts = arena_calloc(r->arena, 1, sizeof(*opts));
+    int64_t *versions = arena_alloc(r->arena, (n + 1) * sizeof(*versions));
+    opts->check_version = true;
+    for (size_t i = 0; i < n && kind == HTTP_ETAGS_LIST; i++)
+        if (!tags[i].weak && etag_version_of(&tags[i], id, &versions[opts->n_versions]))
+            opts->n_versions++; /* strong comparison: a weak tag never matches */
+    opts->versions = versions;
+    return opts;
+}
+
+/* True when a GET's If-None-Match matches etag (weak comparison). */
+static bool none_match(api_req_t *r, const char *etag)
+{
+    const char *v = api_header(r, "if-none-match");
+    return v != NULL && http_etag_match(v, strlen(v), etag, true);
+}
+
 static void respond_task(api_req_t *r, int status, const store_task_t *t)
 {
+    api_add_header(r, "ETag", task_etag(r, t));
     buf_t b = BUF_INIT;
     task_encode(t, &b);
     api_respond_json(r, status, b.data, b.len);
@@ -255,7 +321,7 @@ void tasks_handle_create(api_req_t *r)
         api_respond_error(r, &err);
         return;
     }
-    store_task_create(r->store, r->arena, t, on_created, r);
+    store_task_create(r->store, r->arena, t, NULL, on_created, r);
 }
 
 /* ---- get, delete ------------------------------------------------------------- */
@@ -265,6 +331,12 @@ static void on_got(void *ctx, const store_result_t *res)
     api_req_t *r = ctx;
     if (res->status != STORE_OK || res->task == NULL) {
         respond_failure(r, res->status != STORE_OK ? res->status : STORE_ERROR);
+        return;
+    }
+    const char *etag = task_etag(r, res->task);
+    if (none_match(r, etag)) {
+        api_add_header(r, "ETag", etag);
+        api_respond_empty(r, 304);
         return;
     }
     respond_task(r, 200, res->task);
@@ -301,7 +373,7 @@ void tasks_handle_delete(api_req_t *r)
         api_respond_error(r, &err);
         return;
     }
-    store_task_delete(r->store, owner(r), id, on_deleted, r);
+    store_task_delete(r->store, owner(r), id, if_match_opts(r, id), on_deleted, r);
 }
 
 /* ---- replace, patch, complete ------------------------------------------------ */
@@ -346,7 +418,8 @@ static void start_change(api_req_t *r, task_change_kind_t kind, const schema_t *
         return;
     }
     c->now = stamp_take(r, &c->today);
-    store_task_modify(r->store, r->arena, owner(r), id, task_change_apply, c, on_modified, c);
+    store_task_modify(r->store, r->arena, owner(r), id, if_match_opts(r, id), task_change_apply, c,
+                      on_modified, c);
 }
 
 void tasks_handle_replace(api_req_t *r)

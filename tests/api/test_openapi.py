@@ -203,7 +203,8 @@ def test_validator_catches_drift(base_url, user):
     """The response check can fail: an unlisted status, a wrong body, a missing header."""
     task = user.create(title="drift")
     req = httpx.Request("GET", f"{base_url}{user.task_path(task['id'])}")
-    good = httpx.Response(200, request=req, json=task, headers={"X-Request-ID": "abc"})
+    good = httpx.Response(200, request=req, json=task,
+                          headers={"X-Request-ID": "abc", "ETag": '"1-1"'})
     assert openapi_validate.problems_for(good) == []
     cases = {
         "status": httpx.Response(418, request=req, json=task, headers={"X-Request-ID": "a"}),
@@ -214,6 +215,9 @@ def test_validator_catches_drift(base_url, user):
         "no request id": httpx.Response(200, request=req, json=task),
         "error code": httpx.Response(404, request=req, headers={"X-Request-ID": "a"},
                                      json={"detail": "x", "code": "CONFLICT"}),
+        "no etag": httpx.Response(200, request=req, json=task, headers={"X-Request-ID": "a"}),
+        "body on 304": httpx.Response(304, request=req, json=task,
+                                      headers={"X-Request-ID": "a", "ETag": '"1-1"'}),
     }
     for what, resp in cases.items():
         assert openapi_validate.problems_for(resp), what

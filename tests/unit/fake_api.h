@@ -32,7 +32,8 @@ typedef struct fake_answer {
 } fake_answer_t;
 
 static fake_answer_t ans;
-static const char *const *query_kv; /* name, value, ..., NULL; NULL for none */
+static const char *const *query_kv;   /* name, value, ..., NULL; NULL for none */
+static const char *const *request_kv; /* request headers (lower-case names), the same way */
 
 /** Forgets the last answer (frees its body); call before each request. */
 static inline void fake_api_reset(void)
@@ -80,6 +81,15 @@ const char *api_query(api_req_t *r, const char *name)
     return NULL;
 }
 
+const char *api_header(api_req_t *r, const char *name)
+{
+    (void)r;
+    for (size_t i = 0; request_kv != NULL && request_kv[i] != NULL; i += 2)
+        if (strcmp(request_kv[i], name) == 0)
+            return request_kv[i + 1];
+    return NULL;
+}
+
 bool api_req_client_gone(const api_req_t *r)
 {
     (void)r;
@@ -93,6 +103,11 @@ void api_add_header(api_req_t *r, const char *name, const char *value)
     snprintf(ans.headers[ans.n_headers][0], FAKE_API_HEADER_LEN, "%s", name);
     snprintf(ans.headers[ans.n_headers][1], FAKE_API_HEADER_LEN, "%s", value);
     ans.n_headers++;
+}
+
+void api_mark_replayed(api_req_t *r)
+{
+    api_add_header(r, "Idempotent-Replayed", "true");
 }
 
 void api_respond_json(api_req_t *r, int status, const char *body, size_t len)

@@ -35,6 +35,9 @@ static void test_table_matches_the_spec(void **state)
         {API_ERR_HEADERS_TOO_LARGE, 431, "HEADERS_TOO_LARGE"},
         {API_ERR_INTERNAL_ERROR, 500, "INTERNAL_ERROR"},
         {API_ERR_SERVICE_UNAVAILABLE, 503, "SERVICE_UNAVAILABLE"},
+        {API_ERR_PRECONDITION_FAILED, 412, "PRECONDITION_FAILED"},
+        {API_ERR_IDEMPOTENCY_KEY_IN_USE, 409, "IDEMPOTENCY_KEY_IN_USE"},
+        {API_ERR_IDEMPOTENCY_KEY_REUSED, 422, "IDEMPOTENCY_KEY_REUSED"},
     };
     assert_int_equal(sizeof(want) / sizeof(want[0]), API_ERR__COUNT);
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {

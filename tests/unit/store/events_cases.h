@@ -53,7 +53,7 @@ static inline int64_t ev_create(ev_env_t *e, const char *user, const char *title
 {
     store_task_t t = ev_task(user, title);
     ev_capture_t c = {0};
-    store_task_create(e->w, e->arena, &t, ev_cb, &c);
+    store_task_create(e->w, e->arena, &t, NULL, ev_cb, &c);
     e->wait(e, &c.calls, 1);
     assert_int_equal(c.res.status, STORE_OK);
     return c.res.task->id;
@@ -92,7 +92,7 @@ static inline store_status_t ev_modify(ev_env_t *e, const char *user, int64_t id
                                        int64_t *successor_id)
 {
     ev_capture_t c = {0};
-    store_task_modify(e->w, e->arena, user, id, ev_edit_fn, ed, ev_cb, &c);
+    store_task_modify(e->w, e->arena, user, id, NULL, ev_edit_fn, ed, ev_cb, &c);
     e->wait(e, &c.calls, 1);
     if (successor_id != NULL && c.res.status == STORE_OK)
         *successor_id = c.res.task->successor_id;
@@ -102,7 +102,7 @@ static inline store_status_t ev_modify(ev_env_t *e, const char *user, int64_t id
 static inline store_status_t ev_delete(ev_env_t *e, const char *user, int64_t id)
 {
     ev_capture_t c = {0};
-    store_task_delete(e->w, user, id, ev_cb, &c);
+    store_task_delete(e->w, user, id, NULL, ev_cb, &c);
     e->wait(e, &c.calls, 1);
     return c.res.status;
 }

@@ -114,7 +114,7 @@ static inline store_task_t task_make(const char *user, const char *title)
 static inline int64_t task_insert(fixture_t *f, const store_task_t *t)
 {
     capture_t c = {0};
-    store_task_create(f->w, f->arena, t, capture_cb, &c);
+    store_task_create(f->w, f->arena, t, NULL, capture_cb, &c);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_OK);
     assert_non_null(c.res.task);

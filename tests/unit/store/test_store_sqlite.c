@@ -46,7 +46,7 @@ static void test_task_round_trip_all_fields(void **state)
     t.updated_at = "2025-12-10T11:00:00Z";
 
     capture_t c = {0};
-    store_task_create(f->w, f->arena, &t, capture_cb, &c);
+    store_task_create(f->w, f->arena, &t, NULL, capture_cb, &c);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_OK);
     int64_t id = c.res.task->id;
@@ -118,19 +118,19 @@ static void test_task_delete(void **state)
     store_task_t t = task_make("alice", "x");
     int64_t id = task_insert(f, &t);
     capture_t c = {0};
-    store_task_delete(f->w, "bob", id, capture_cb, &c);
+    store_task_delete(f->w, "bob", id, NULL, capture_cb, &c);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_NOT_FOUND);
     assert_int_equal(task_fetch(f, "alice", id, NULL), STORE_OK);
 
     c = (capture_t){0};
-    store_task_delete(f->w, "alice", id, capture_cb, &c);
+    store_task_delete(f->w, "alice", id, NULL, capture_cb, &c);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_OK);
     assert_int_equal(task_fetch(f, "alice", id, NULL), STORE_NOT_FOUND);
 
     c = (capture_t){0};
-    store_task_delete(f->w, "alice", id, capture_cb, &c);
+    store_task_delete(f->w, "alice", id, NULL, capture_cb, &c);
     assert_int_equal(c.res.status, STORE_NOT_FOUND);
 }
 
@@ -184,7 +184,7 @@ static void test_modify_write(void **state)
 
     modify_ctx_t m = {.decision = STORE_MODIFY_WRITE};
     capture_t c = {0};
-    store_task_modify(f->w, f->arena, "alice", id, modify_fn, &m, capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id, NULL, modify_fn, &m, capture_cb, &c);
     assert_int_equal(m.calls, 1);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_OK);
@@ -219,7 +219,7 @@ static void test_modify_no_change_and_reject(void **state)
 
     modify_ctx_t m = {.decision = STORE_MODIFY_NO_CHANGE};
     capture_t c = {0};
-    store_task_modify(f->w, f->arena, "alice", id, modify_fn, &m, capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id, NULL, modify_fn, &m, capture_cb, &c);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_OK);
     assert_int_equal(c.res.task->id, id);
@@ -227,7 +227,7 @@ static void test_modify_no_change_and_reject(void **state)
 
     m = (modify_ctx_t){.decision = -7};
     c = (capture_t){0};
-    store_task_modify(f->w, f->arena, "alice", id, modify_fn, &m, capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id, NULL, modify_fn, &m, capture_cb, &c);
     assert_int_equal(m.calls, 1);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_REJECTED);
@@ -245,11 +245,11 @@ static void test_modify_not_found(void **state)
     int64_t id = task_insert(f, &t);
     modify_ctx_t m = {.decision = STORE_MODIFY_WRITE};
     capture_t c = {0};
-    store_task_modify(f->w, f->arena, "bob", id, modify_fn, &m, capture_cb, &c);
+    store_task_modify(f->w, f->arena, "bob", id, NULL, modify_fn, &m, capture_cb, &c);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_NOT_FOUND);
     assert_int_equal(m.calls, 0);
-    store_task_modify(f->w, f->arena, "alice", id + 1, modify_fn, &m, capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id + 1, NULL, modify_fn, &m, capture_cb, &c);
     assert_int_equal(c.res.status, STORE_NOT_FOUND);
     assert_int_equal(m.calls, 0);
 }
@@ -265,7 +265,7 @@ static void test_modify_successor(void **state)
 
     modify_ctx_t m = {.decision = STORE_MODIFY_WRITE, .make_successor = true};
     capture_t c = {0};
-    store_task_modify(f->w, f->arena, "alice", id, modify_fn, &m, capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id, NULL, modify_fn, &m, capture_cb, &c);
     assert_int_equal(c.res.status, STORE_OK);
     int64_t succ = c.res.task->successor_id;
     assert_true(succ > id);
@@ -283,7 +283,7 @@ static void test_modify_successor(void **state)
 
     /* Once the parent has a successor the function makes none: still one. */
     m.calls = 0;
-    store_task_modify(f->w, f->arena, "alice", id, modify_fn, &m, capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id, NULL, modify_fn, &m, capture_cb, &c);
     assert_int_equal(c.res.status, STORE_OK);
     assert_int_equal(c.res.task->successor_id, succ);
 }
@@ -308,13 +308,14 @@ static void test_modify_second_successor_rolls_back(void **state)
     t.recurrence_pattern = RECURRENCE_DAILY;
     int64_t id = task_insert(f, &t);
     capture_t c = {0};
-    store_task_modify(f->w, f->arena, "alice", id, always_successor, "first", capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id, NULL, always_successor, "first", capture_cb, &c);
     assert_int_equal(c.res.status, STORE_OK);
     int64_t first = c.res.task->successor_id;
     assert_true(first > 0);
 
     c = (capture_t){0};
-    store_task_modify(f->w, f->arena, "alice", id, always_successor, "second", capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id, NULL, always_successor, "second", capture_cb,
+                      &c);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_ERROR); /* parent_id is UNIQUE */
 
@@ -444,12 +445,12 @@ static void *race_thread(void *arg)
     for (int i = 0; i < ROUNDS; i++) {
         store_task_t t = task_make("racer", "busy");
         capture_t c = {0};
-        store_task_create(w, arena, &t, capture_cb, &c);
+        store_task_create(w, arena, &t, NULL, capture_cb, &c);
         if (c.calls != 1 || c.res.status != STORE_OK)
             r->failures++;
         modify_ctx_t m = {.decision = STORE_MODIFY_WRITE, .make_successor = true};
         c = (capture_t){0};
-        store_task_modify(w, arena, "racer", r->id, modify_fn, &m, capture_cb, &c);
+        store_task_modify(w, arena, "racer", r->id, NULL, modify_fn, &m, capture_cb, &c);
         if (c.calls != 1 || c.res.status != STORE_OK)
             r->failures++;
         arena_reset(arena);
@@ -499,7 +500,7 @@ static void test_locked_database_is_unavailable(void **state)
 
     modify_ctx_t m = {.decision = STORE_MODIFY_WRITE};
     capture_t c = {0};
-    store_task_modify(f->w, f->arena, "alice", id, modify_fn, &m, capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id, NULL, modify_fn, &m, capture_cb, &c);
     assert_int_equal(c.calls, 1);
     assert_int_equal(c.res.status, STORE_UNAVAILABLE);
     assert_int_equal(m.calls, 0);
@@ -509,7 +510,7 @@ static void test_locked_database_is_unavailable(void **state)
     sqlite3_close(other);
     /* And it recovers by itself. */
     c = (capture_t){0};
-    store_task_modify(f->w, f->arena, "alice", id, modify_fn, &m, capture_cb, &c);
+    store_task_modify(f->w, f->arena, "alice", id, NULL, modify_fn, &m, capture_cb, &c);
     assert_int_equal(c.res.status, STORE_OK);
 }
 
@@ -571,7 +572,7 @@ static void test_memory_stores_are_separate(void **state)
     assert_int_equal(store_worker_new(s2, NULL, &w2), 0);
     store_task_t t = task_make("alice", "only in s1");
     capture_t c = {0};
-    store_task_create(w1, a, &t, capture_cb, &c);
+    store_task_create(w1, a, &t, NULL, capture_cb, &c);
     assert_int_equal(c.res.status, STORE_OK);
     int64_t id = c.res.task->id;
     store_task_get(w2, a, "alice", id, capture_cb, &c);

@@ -83,10 +83,10 @@ static void test_writes_hold_the_store_mutex(void **state)
                       .created_at = "2025-12-10T10:00:00Z",
                       .updated_at = "2025-12-10T10:00:00Z"};
     store_status_t st = STORE_ERROR;
-    store_task_create(f->w, f->arena, &t, status_cb, &st);
+    store_task_create(f->w, f->arena, &t, NULL, status_cb, &st);
     assert_int_equal(st, STORE_OK);
 
-    store_task_modify(f->w, f->arena, "alice", 1, probe_lock, s, status_cb, &st);
+    store_task_modify(f->w, f->arena, "alice", 1, NULL, probe_lock, s, status_cb, &st);
     assert_int_equal(st, STORE_OK);
     store_task_t *task = task_select(WORKER(f->w), f->arena, "alice", 1, &st);
     assert_int_equal(st, STORE_OK);

@@ -222,7 +222,7 @@ static void test_answers_come_on_the_loop_after_commit(void **state)
     fx_t *f = *state;
     store_task_t t = task_of("alice", "one");
     answer_t a = {0};
-    store_task_create(f->w, f->arena, &t, answer_cb, &a);
+    store_task_create(f->w, f->arena, &t, NULL, answer_cb, &a);
     assert_int_equal(a.calls, 0); /* never before the call returns */
     run_until(f->loop, &a.calls, 1);
     assert_int_equal(a.calls, 1);
@@ -248,7 +248,7 @@ static void test_waiting_writes_share_one_batch(void **state)
     for (int i = 0; i < N; i++) {
         snprintf(titles[i], sizeof(titles[i]), "batched %d", i);
         t[i] = task_of("bob", titles[i]);
-        store_task_create(f->w, f->arena, &t[i], answer_cb, &a[i]);
+        store_task_create(f->w, f->arena, &t[i], NULL, answer_cb, &a[i]);
     }
     unsigned long before = store__sqlite_writer_batches(writer_of(f));
     atomic_store(&g->open, 1);
@@ -284,7 +284,7 @@ static void test_failing_write_rolls_back_alone(void **state)
         store_task_t good1 = task_of("carol", "good before"), bad = task_of("carol", "bad"),
                      good2 = task_of("carol", "good after");
         answer_t a1 = {0}, ab = {0}, a2 = {0};
-        store_task_create(f->w, f->arena, &good1, answer_cb, &a1);
+        store_task_create(f->w, f->arena, &good1, NULL, answer_cb, &a1);
         half_t *h = xcalloc(1, sizeof(*h));
         h->op.base.run = run_half;
         h->op.base.cb = answer_cb;
@@ -293,7 +293,7 @@ static void test_failing_write_rolls_back_alone(void **state)
         h->op.task = &bad;
         h->fail_with = failures[k];
         store__sqlite_write_submit(writer_of(f), WORKER(f->w)->inbox, &h->op.base);
-        store_task_create(f->w, f->arena, &good2, answer_cb, &a2);
+        store_task_create(f->w, f->arena, &good2, NULL, answer_cb, &a2);
         atomic_store(&g->open, 1);
         int total = 0;
         for (int i = 0; i < 3000 && total < 3; i++) {
@@ -335,10 +335,10 @@ static void test_lost_transaction_acknowledges_nothing(void **state)
     gate_t *g = gate_close(f, &gate_answers);
     store_task_t before = task_of("dave", "before"), after = task_of("dave", "after");
     answer_t a1 = {0}, ab = {0}, a2 = {0};
-    store_task_create(f->w, f->arena, &before, answer_cb, &a1);
+    store_task_create(f->w, f->arena, &before, NULL, answer_cb, &a1);
     sq_write_t *bad = write_new(run_rollback_all, answer_cb, &ab);
     store__sqlite_write_submit(writer_of(f), WORKER(f->w)->inbox, &bad->base);
-    store_task_create(f->w, f->arena, &after, answer_cb, &a2);
+    store_task_create(f->w, f->arena, &after, NULL, answer_cb, &a2);
     atomic_store(&g->open, 1);
     int total = 0;
     for (int i = 0; i < 3000 && total < 3; i++) {
@@ -411,9 +411,9 @@ static void *runner_main(void *arg)
     store_task_t t = task_of(user, "many");
     /* Everything in flight at once, then the completes of the same task. */
     for (int i = 0; i < PER_THREAD; i++)
-        store_task_create(w, arena, &t, count_cb, r);
+        store_task_create(w, arena, &t, NULL, count_cb, r);
     for (int i = 0; i < 5; i++)
-        store_task_modify(w, arena, "shared", r->recurring_id, complete_once, r, count_cb, r);
+        store_task_modify(w, arena, "shared", r->recurring_id, NULL, complete_once, r, count_cb, r);
     for (int i = 0; i < 3000 && r->answered < PER_THREAD + 5; i++)
         h2o_evloop_run(loop, 10);
     store_worker_free(w);
@@ -432,7 +432,7 @@ static void test_many_workers_write_together(void **state)
     store_task_t rec = task_of("shared", "standup");
     rec.recurrence_pattern = RECURRENCE_DAILY;
     answer_t a = {0};
-    store_task_create(f->w, f->arena, &rec, answer_cb, &a);
+    store_task_create(f->w, f->arena, &rec, NULL, answer_cb, &a);
     run_until(f->loop, &a.calls, 1);
     assert_int_equal(a.status, STORE_OK);
 
@@ -474,7 +474,7 @@ static void test_events_announced_after_commit_before_answer(void **state)
     answer_t a = {0};
     events_reset(&a.calls);
     store_task_t t = task_of("erin", "announced");
-    store_task_create(f->w, f->arena, &t, answer_cb, &a);
+    store_task_create(f->w, f->arena, &t, NULL, answer_cb, &a);
     run_until(f->loop, &a.calls, 1);
     assert_int_equal(a.status, STORE_OK);
     assert_int_equal(events.calls, 1);
@@ -492,7 +492,7 @@ static void test_free_answers_writes_in_flight(void **state)
     answer_t a[N] = {0};
     store_task_t t = task_of("frank", "in flight");
     for (int i = 0; i < N; i++)
-        store_task_create(f->w, f->arena, &t, answer_cb, &a[i]);
+        store_task_create(f->w, f->arena, &t, NULL, answer_cb, &a[i]);
     store_worker_free(f->w); /* without running the loop */
     f->w = NULL;
     for (int i = 0; i < N; i++) {
@@ -513,7 +513,7 @@ static void test_direct_mode_without_a_loop(void **state)
     answer_t a = {0};
     events_reset(&a.calls);
     store_task_t t = task_of("gina", "direct");
-    store_task_create(w, f->arena, &t, answer_cb, &a);
+    store_task_create(w, f->arena, &t, NULL, answer_cb, &a);
     assert_int_equal(a.calls, 1);
     assert_int_equal(a.status, STORE_OK);
     assert_int_equal(events.calls, 1);

@@ -245,7 +245,7 @@ static inline store_task_t task_make(const char *user, const char *title)
 static inline capture_t do_create(pgfx_t *f, const store_task_t *t)
 {
     capture_t c = {0};
-    store_task_create(f->w, f->arena, t, capture_cb, &c);
+    store_task_create(f->w, f->arena, t, NULL, capture_cb, &c);
     run_until(f->loop, &c.calls, 1);
     return c;
 }

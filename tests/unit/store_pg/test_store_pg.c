@@ -132,18 +132,18 @@ static void test_task_not_found_and_delete(void **state)
     assert_int_equal(do_get(f, "owner", id + 1000000).res.status, STORE_NOT_FOUND);
 
     capture_t c = {0};
-    store_task_delete(f->w, "someone-else", id, capture_cb, &c);
+    store_task_delete(f->w, "someone-else", id, NULL, capture_cb, &c);
     run_until(f->loop, &c.calls, 1);
     assert_int_equal(c.res.status, STORE_NOT_FOUND);
 
     c = (capture_t){0};
-    store_task_delete(f->w, "owner", id, capture_cb, &c);
+    store_task_delete(f->w, "owner", id, NULL, capture_cb, &c);
     run_until(f->loop, &c.calls, 1);
     assert_int_equal(c.res.status, STORE_OK);
     assert_int_equal(do_get(f, "owner", id).res.status, STORE_NOT_FOUND);
 
     c = (capture_t){0};
-    store_task_delete(f->w, "owner", id, capture_cb, &c);
+    store_task_delete(f->w, "owner", id, NULL, capture_cb, &c);
     run_until(f->loop, &c.calls, 1);
     assert_int_equal(c.res.status, STORE_NOT_FOUND);
 }
@@ -196,7 +196,7 @@ static int edit_fn(void *fn_ctx, arena_t *arena, const store_task_t *cur, store_
 static capture_t do_modify(pgfx_t *f, const char *user, int64_t id, edit_t *e)
 {
     capture_t c = {0};
-    store_task_modify(f->w, f->arena, user, id, edit_fn, e, capture_cb, &c);
+    store_task_modify(f->w, f->arena, user, id, NULL, edit_fn, e, capture_cb, &c);
     run_until(f->loop, &c.calls, 1);
     return c;
 }
@@ -314,7 +314,7 @@ static void *race(void *arg)
     r->ready = worker_wait_ready(w, loop) == 0;
     pthread_barrier_wait(r->start);
     for (int i = 0; i < PER_THREAD; i++)
-        store_task_modify(w, arena, "racer", r->id, edit_fn, r->edit, capture_cb, &c[i]);
+        store_task_modify(w, arena, "racer", r->id, NULL, edit_fn, r->edit, capture_cb, &c[i]);
     uint64_t deadline = ms_now() + 30000;
     do {
         h2o_evloop_run(loop, 20);
@@ -417,13 +417,13 @@ static void test_pipelined_burst(void **state)
             store_task_get(f->w, f->arena, "burst", id, capture_cb, &c[i]);
             break;
         case 1:
-            store_task_create(f->w, f->arena, &t, capture_cb, &c[i]);
+            store_task_create(f->w, f->arena, &t, NULL, capture_cb, &c[i]);
             break;
         case 2:
             store_task_list(f->w, f->arena, "burst", &q, capture_cb, &c[i]);
             break;
         default:
-            store_task_modify(f->w, f->arena, "burst", id, edit_fn, &e, capture_cb, &c[i]);
+            store_task_modify(f->w, f->arena, "burst", id, NULL, edit_fn, &e, capture_cb, &c[i]);
             break;
         }
     }

@@ -58,7 +58,7 @@ static void test_killed_connections(void **state)
     hold_row_lock(f, id);
     int fn_calls = 0;
     capture_t m = {0};
-    store_task_modify(f->w, f->arena, "k", id, mark_fn, &fn_calls, capture_cb, &m);
+    store_task_modify(f->w, f->arena, "k", id, NULL, mark_fn, &fn_calls, capture_cb, &m);
     run_for(f->loop, 200);
     assert_int_equal(m.calls, 0);
     assert_true(admin_num(f->admin,
@@ -76,7 +76,7 @@ static void test_killed_connections(void **state)
     assert_int_equal(g.res.status, STORE_OK);
     assert_string_equal(g.res.task->title, "row");
     m = (capture_t){0};
-    store_task_modify(f->w, f->arena, "k", id, mark_fn, &fn_calls, capture_cb, &m);
+    store_task_modify(f->w, f->arena, "k", id, NULL, mark_fn, &fn_calls, capture_cb, &m);
     run_until(f->loop, &m.calls, 1);
     assert_int_equal(m.res.status, STORE_OK);
     assert_string_equal(m.res.task->title, "changed");
@@ -123,7 +123,7 @@ static void test_idle_connections_closed_by_the_server(void **state)
     capture_t c[N] = {0};
     int fn_calls = 0;
     for (int i = 0; i < N; i++)
-        store_task_modify(f->w, f->arena, "idle", id, mark_fn, &fn_calls, capture_cb, &c[i]);
+        store_task_modify(f->w, f->arena, "idle", id, NULL, mark_fn, &fn_calls, capture_cb, &c[i]);
     for (int i = 0; i < N; i++) {
         run_until(f->loop, &c[i].calls, 1);
         assert_int_equal(c[i].res.status, STORE_OK);
@@ -147,7 +147,7 @@ static void test_query_timeout_resets_the_connection(void **state)
     hold_row_lock(f, id);
     int fn_calls = 0;
     capture_t m = {0};
-    store_task_modify(f->w, f->arena, "slow", id, mark_fn, &fn_calls, capture_cb, &m);
+    store_task_modify(f->w, f->arena, "slow", id, NULL, mark_fn, &fn_calls, capture_cb, &m);
     run_until(f->loop, &m.calls, 1);
     assert_int_equal(m.res.status, STORE_UNAVAILABLE);
     assert_int_equal(fn_calls, 0);
@@ -155,12 +155,12 @@ static void test_query_timeout_resets_the_connection(void **state)
     /* Other rows are served meanwhile, and the locked one once it is free. */
     wait_ready(f);
     m = (capture_t){0};
-    store_task_modify(f->w, f->arena, "slow", other, mark_fn, &fn_calls, capture_cb, &m);
+    store_task_modify(f->w, f->arena, "slow", other, NULL, mark_fn, &fn_calls, capture_cb, &m);
     run_until(f->loop, &m.calls, 1);
     assert_int_equal(m.res.status, STORE_OK);
     release_row_lock(f);
     m = (capture_t){0};
-    store_task_modify(f->w, f->arena, "slow", id, mark_fn, &fn_calls, capture_cb, &m);
+    store_task_modify(f->w, f->arena, "slow", id, NULL, mark_fn, &fn_calls, capture_cb, &m);
     run_until(f->loop, &m.calls, 1);
     assert_int_equal(m.res.status, STORE_OK);
 }
@@ -190,7 +190,7 @@ static void test_database_vanishes_and_returns(void **state)
     hold_row_lock(f, id);
     int fn_calls = 0;
     capture_t m = {0};
-    store_task_modify(f->w, f->arena, "gone", id, mark_fn, &fn_calls, capture_cb, &m);
+    store_task_modify(f->w, f->arena, "gone", id, NULL, mark_fn, &fn_calls, capture_cb, &m);
     run_for(f->loop, 100);
     assert_int_equal(m.calls, 0);
     proxy_down(proxy);
@@ -276,11 +276,12 @@ static void test_worker_lifetime(void **state)
                             .limit = 10};
     for (int i = 0; i < N_PENDING; i++) {
         if (i % 3 == 0)
-            store_task_modify(w, f->arena, "life", id, never_fn, &fn_calls, capture_cb, &c[i]);
+            store_task_modify(w, f->arena, "life", id, NULL, never_fn, &fn_calls, capture_cb,
+                              &c[i]);
         else if (i % 3 == 1)
             store_task_list(w, f->arena, "life", &q, capture_cb, &c[i]);
         else
-            store_task_create(w, f->arena, &t, capture_cb, &c[i]);
+            store_task_create(w, f->arena, &t, NULL, capture_cb, &c[i]);
     }
     store_worker_free(w);
     for (int i = 0; i < N_PENDING; i++) {

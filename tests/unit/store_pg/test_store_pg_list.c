@@ -86,7 +86,7 @@ static int setup(void **state)
         store_task_t t = seed_task(&seed[i]);
         int64_t pg_id = task_insert(b->pg, &t);
         capture_t c = {0};
-        store_task_create(b->sqw, b->arena, &t, capture_cb, &c);
+        store_task_create(b->sqw, b->arena, &t, NULL, capture_cb, &c);
         assert_int_equal(c.calls, 1);
         assert_int_equal(c.res.status, STORE_OK);
         assert_int_equal(c.res.task->id, pg_id);
@@ -96,7 +96,7 @@ static int setup(void **state)
     other.user_id = "someone-else";
     task_insert(b->pg, &other);
     capture_t c = {0};
-    store_task_create(b->sqw, b->arena, &other, capture_cb, &c);
+    store_task_create(b->sqw, b->arena, &other, NULL, capture_cb, &c);
     *state = b;
     return 0;
 }

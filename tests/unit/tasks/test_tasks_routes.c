@@ -206,17 +206,20 @@ void store_task_get(store_worker_t *w, arena_t *arena, const char *user_id, int6
         .run = run_get, .cb = cb, .ctx = ctx, .arena = arena, .user_id = user_id, .id = id});
 }
 
-void store_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t, store_cb cb,
-                       void *ctx)
+void store_task_create(store_worker_t *w, arena_t *arena, const store_task_t *t,
+                       const store_write_opts_t *opts, store_cb cb, void *ctx)
 {
     (void)w;
+    (void)opts;
     start((pending_t){.run = run_create, .cb = cb, .ctx = ctx, .arena = arena, .task = *t});
 }
 
 void store_task_modify(store_worker_t *w, arena_t *arena, const char *user_id, int64_t id,
-                       store_modify_fn fn, void *fn_ctx, store_cb cb, void *ctx)
+                       const store_write_opts_t *opts, store_modify_fn fn, void *fn_ctx,
+                       store_cb cb, void *ctx)
 {
     (void)w;
+    (void)opts;
     start((pending_t){.run = run_modify,
                       .cb = cb,
                       .ctx = ctx,
@@ -227,9 +230,11 @@ void store_task_modify(store_worker_t *w, arena_t *arena, const char *user_id, i
                       .fn_ctx = fn_ctx});
 }
 
-void store_task_delete(store_worker_t *w, const char *user_id, int64_t id, store_cb cb, void *ctx)
+void store_task_delete(store_worker_t *w, const char *user_id, int64_t id,
+                       const store_write_opts_t *opts, store_cb cb, void *ctx)
 {
     (void)w;
+    (void)opts;
     start((pending_t){.run = run_delete, .cb = cb, .ctx = ctx, .user_id = user_id, .id = id});
 }
 
