@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "auth/jwt.h"
+#include "events/events.h"
 #include "http/docs.h"
 #include "http/metrics.h"
 #include "http/ops.h"
@@ -21,6 +22,7 @@ static const int E_TASK_DELETE[] = {400, 401, 403, 404, 412, 503, 0};
 static const int E_TASK_COMPLETE[] = {400, 401, 403, 404, 409, 412, 413, 415, 422, 503, 0};
 static const int E_TASK_CREATE[] = {400, 401, 403, 409, 413, 415, 422, 503, 0};
 static const int E_LIST[] = {400, 401, 403, 503, 0};
+static const int E_EVENTS[] = {400, 401, 403, 429, 503, 0};
 static const int E_READY[] = {503, 0};
 static const int E_ASSET[] = {404, 0};
 static const int E_REGISTER[] = {400, 409, 413, 415, 503, 0};
@@ -244,6 +246,33 @@ const route_t app_routes[] = {
      .summary = "Delete a task",
      .tag = "tasks",
      .operation_id = "deleteTask"},
+    {.method = "GET",
+     .pattern = "/api/{user_id}/events",
+     .handler = events_handle_stream,
+     .flags = AUTH_USER,
+     .status = 200,
+     .query = &events_query_schema,
+     .errors = E_EVENTS,
+     .summary = "Live changes (Server-Sent Events)",
+     .description =
+         "Keeps the connection open (`Accept: text/event-stream`) and sends one event per change "
+         "to the user's tasks, in commit order: `id` (per user, increasing across every server "
+         "sharing the database), `event` (`task.created`, `task.updated`, `task.deleted`) and "
+         "`data` (`{\"task\": Task}`, or `{\"id\": N}` for a deletion). Completing a recurring "
+         "task gives its `task.updated` and then the successor's `task.created`. The head is "
+         "sent as soon as the stream opens; every change committed after that reaches it. "
+         "With `Last-Event-ID` (header, a decimal event id; or the `last_event_id` query "
+         "parameter; the header wins) the stream first replays every later event, then goes "
+         "on live, missing and repeating nothing. When that id is older than the history kept "
+         "(EVENTS_RETENTION seconds) or unknown, the stream starts with `event: reset` and "
+         "`data: {}` carrying the newest id: reload the list. A malformed Last-Event-ID is 400 "
+         "(`header.Last-Event-ID` or `query.last_event_id`). A `: ping` comment comes every 15 "
+         "s; streams have no idle timeout. At most 10 streams per user on one server (the 11th "
+         "is 429). A client that reads too slowly (256 KiB waiting) is disconnected and "
+         "resumes with Last-Event-ID; at shutdown streams end cleanly.",
+     .tag = "tasks",
+     .operation_id = "streamEvents",
+     .media_type = "text/event-stream"},
     {.method = "PATCH",
      .pattern = "/api/{user_id}/tasks/{id}/complete",
      .handler = tasks_handle_complete,

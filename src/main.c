@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/settings.h"
+#include "events/events.h"
 #include "http/docs.h"
 #include "http/metrics.h"
 #include "http/server.h"
@@ -144,11 +145,15 @@ static int cmd_serve(settings_t *s)
     store_options_t opts = {.pool_size = s->db_pool_size,
                             .query_timeout_ms = 0,
                             .migrate_on_start = s->migrate_on_start,
-                            .task_json = task_encode};
+                            .task_json = task_encode,
+                            .on_event = events_on_commit,
+                            .listen_url = s->database_listen_url};
+    events_init((size_t)s->workers, s->events_retention);
     if (store_open(s->database_url, &opts, &store, err, sizeof(err)) != 0) {
         LOG_ERROR("database: %s", err);
         goto out;
     }
+    events_set_store(store);
     LOG_INFO("todo-server %s: database %s, %d workers", TODO_VERSION, store_backend_name(store),
              s->workers);
 
@@ -159,10 +164,13 @@ static int cmd_serve(settings_t *s)
                            .routes = app_routes,
                            .n_routes = n_routes,
                            .authenticate = auth_authenticate,
-                           .auth_ctx = auth};
+                           .auth_ctx = auth,
+                           .worker_start = events_worker_start,
+                           .worker_stop = events_worker_stop};
     rc = server_run(&cfg) == 0 ? 0 : 1;
 
 out:
+    events_dispose();
     metrics_dispose();
     docs_dispose();
     buf_dispose(&doc);

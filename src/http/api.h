@@ -124,6 +124,50 @@ void api_respond_store_error(api_req_t *r, store_status_t status);
 void api_respond_raw(api_req_t *r, int status, const char *content_type, const char *body,
                      size_t len);
 
+/** Value of request header `name` (case-insensitive), copied into the
+ *  arena; NULL when absent. With several, the first. */
+const char *api_header(api_req_t *r, const char *name);
+
+/* ---- streaming answers ------------------------------------------------------
+ * A long-lived answer written piece by piece (text/event-stream): the head
+ * goes out at once, then whatever api_stream_write queues, as fast as the
+ * client reads it (h2o's generator: the next piece leaves when the last one
+ * was written). The stream is exempt from the idle timeout. Everything runs
+ * on the request's worker thread. */
+
+typedef struct api_stream api_stream_t;
+
+/** What a stream tells its owner. After on_close the stream is gone: the
+ *  owner must not touch it again. */
+typedef struct api_stream_config {
+    const char *content_type;
+    size_t max_pending;    /* bytes queued and not yet taken by the socket; a write
+                              past it ends the stream (the client resumes) */
+    const char *heartbeat; /* written with the head (h2o sends no head alone) and
+                              whenever nothing was for heartbeat_ms; required */
+    int heartbeat_ms;
+    /** The stream ended without the owner asking: the client went away, or
+     *  the server is stopping. Called once. */
+    void (*on_close)(void *owner);
+    /** Called about once a second while the stream is open (retries). */
+    void (*on_tick)(void *owner);
+    void *owner;
+} api_stream_config_t;
+
+/** Answers r with 200 and cfg->content_type (plus Cache-Control: no-cache,
+ *  X-Request-ID, CORS and the headers added so far), sends the head now and
+ *  keeps the answer open. This is r's one answer: r stays valid until the
+ *  stream ends. */
+api_stream_t *api_stream_open(api_req_t *r, const api_stream_config_t *cfg);
+/** Queues len bytes holding n_messages messages (counted in /metrics).
+ *  Returns 0; or -1 when the queue would pass max_pending: the stream is
+ *  then ended (what was queued before is still sent) and gone, and
+ *  on_close is not called. */
+int api_stream_write(api_stream_t *s, const char *data, size_t len, unsigned n_messages);
+/** Ends the stream cleanly after what is queued; the stream is gone and
+ *  on_close is not called. */
+void api_stream_close(api_stream_t *s);
+
 /** Runs work(arg) on the shared blocking-work thread pool (password hashing,
  *  key fetching), then done(r, arg) back on r's own event-loop thread. */
 void api_offload(api_req_t *r, void (*work)(void *arg), void (*done)(api_req_t *r, void *arg),

@@ -35,10 +35,12 @@ typedef struct http_worker {
     h2o_multithread_message_t stop_msg; /* the one message `control` gets */
     h2o_timeout_entry_t accept_resume;  /* accepting paused after EMFILE */
     bool stopping;
+    bool started;             /* worker_start ran: worker_stop runs too */
     uint64_t stop_deadline;   /* h2o_now() ms after which requests in flight are cut */
     size_t live_requests;     /* api requests not yet freed */
     size_t offload_pending;   /* jobs sent to the pool, not yet back */
     h2o_req_t *own_response;  /* the request our code is answering right now */
+    h2o_linklist_t streams;   /* open streaming answers (stream.c) */
     arena_t *spare_arenas[8]; /* reset arenas kept for the next requests */
     size_t n_spare_arenas;
 } http_worker_t;
@@ -114,6 +116,12 @@ void http__edge_arm(h2o_socket_t *sock);
  *  checks, else the status to answer (400 or 431, then close) and why
  *  (static text) (edge.c). */
 int http__edge_check(h2o_req_t *req, const char **why);
+/** Sets the head of a streaming answer on r (status, content type,
+ *  Cache-Control: no-cache, X-Request-ID, CORS, added headers) and logs it,
+ *  without sending anything or letting go of r (respond.c). */
+void http__respond_stream_head(api_req_t *r, int status, const char *content_type);
+/** Ends every open stream of w: the worker is stopping (stream.c). */
+void http__streams_stop(http_worker_t *w);
 
 /** Per-connection-thread handling of one h2o request (request.c). */
 int http__on_request(h2o_handler_t *self, h2o_req_t *req);

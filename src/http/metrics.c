@@ -53,6 +53,8 @@ typedef struct slot {
     counter_t *buckets;  /* [series][N_BUCKETS + 1]: per bucket, not cumulative; last is +Inf */
     counter_t *sum_us;   /* [series] */
     _Atomic int64_t conns_open;
+    _Atomic int64_t streams_open;
+    counter_t stream_messages;
     counter_t conns_total;
     counter_t precondition_failed; /* 412 answers */
     counter_t replays;             /* idempotent replays */
@@ -168,6 +170,23 @@ void metrics_worker_stop(http_worker_t *w)
 }
 
 /* ---- connections and answers ----------------------------------------------------- */
+
+void metrics_stream_open(http_worker_t *w, int delta)
+{
+    slot_t *s = slot_of(w);
+    if (s == NULL)
+        return;
+    atomic_store_explicit(&s->streams_open,
+                          atomic_load_explicit(&s->streams_open, memory_order_relaxed) + delta,
+                          memory_order_relaxed);
+}
+
+void metrics_stream_sent(http_worker_t *w, unsigned n)
+{
+    slot_t *s = slot_of(w);
+    if (s != NULL && n != 0)
+        bump(&s->stream_messages, n);
+}
 
 void metrics_conn_open(http_worker_t *w)
 {
@@ -357,6 +376,17 @@ static void put_connections_and_pools(buf_t *b)
     put_head(b, "todo_idempotent_replays_total", "counter",
              "Answers replayed from a stored Idempotency-Key answer.");
     buf_printf(b, "todo_idempotent_replays_total %llu\n", (unsigned long long)replays);
+    int64_t streams = 0;
+    uint64_t messages = 0;
+    for (size_t w = 0; w < m.n_workers; w++) {
+        streams += atomic_load_explicit(&m.slots[w].streams_open, memory_order_relaxed);
+        messages += peek(&m.slots[w].stream_messages);
+    }
+    put_head(b, "todo_event_streams_open", "gauge", "Event streams (text/event-stream) open now.");
+    buf_printf(b, "todo_event_streams_open %lld\n", (long long)(streams < 0 ? 0 : streams));
+    put_head(b, "todo_events_sent_total", "counter",
+             "Server-sent events written to event streams (replayed and live).");
+    buf_printf(b, "todo_events_sent_total %llu\n", (unsigned long long)messages);
     put_head(b, "todo_workers", "gauge", "Event-loop worker threads.");
     buf_printf(b, "todo_workers %zu\n", m.n_workers);
     put_head(b, "todo_db_pool_connections", "gauge",

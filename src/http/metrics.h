@@ -44,6 +44,11 @@ void metrics_conn_open(struct http_worker *w);
 /** A connection counted by metrics_conn_open closed (on w's thread). */
 void metrics_conn_close(struct http_worker *w);
 
+/** A streaming answer opened (+1) or ended (-1) on w's thread. */
+void metrics_stream_open(struct http_worker *w, int delta);
+/** n messages (server-sent events) of a stream were written on w's thread. */
+void metrics_stream_sent(struct http_worker *w, unsigned n);
+
 /** Counts one answer on w's thread: route NULL when the request matched no
  *  route; the time taken is from started_at to now. */
 void metrics_observe(struct http_worker *w, const route_t *route, const char *method,

@@ -190,6 +190,29 @@ void api_mark_replayed(api_req_t *r)
     hr->replayed = true;
 }
 
+void http__respond_stream_head(api_req_t *r, int status, const char *content_type)
+{
+    http_req_t *hr = (http_req_t *)r;
+    h2o_req_t *req = hr->h2o;
+    assert(!hr->responded && "a request was answered twice");
+    hr->responded = true;
+    http__access_log(r->request_id, r->method, strlen(r->method), r->path, strlen(r->path), status,
+                     0, &hr->started_at, r->client_addr);
+    metrics_observe(hr->worker, r->route, r->method, strlen(r->method), status, &hr->started_at);
+    if (req == NULL)
+        return;
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, "Content-Type",
+                   content_type, strlen(content_type));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, "Cache-Control",
+                   H2O_STRLIT("no-cache"));
+    add_common_headers(req, r->request_id, &hr->cors, hr->origin);
+    for (const http_header_t *h = hr->headers; h != NULL; h = h->next)
+        h2o_add_header_by_str(&req->pool, &req->res.headers, h->name, strlen(h->name), 0, NULL,
+                              h->value, strlen(h->value));
+}
+
 void api_respond_json(api_req_t *r, int status, const char *body, size_t len)
 {
     respond(r, status, "application/json", body, len);

@@ -196,6 +196,7 @@ static void on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
     w->stopping = true;
     w->stop_deadline = h2o_now(w->ctx.loop) + HTTP_STOP_GRACE_MS;
     close_listener(w);
+    http__streams_stop(w); /* event streams end now: they never finish by themselves */
     h2o_context_request_shutdown(&w->ctx);
 }
 
@@ -224,11 +225,14 @@ static void report_start(http_worker_t *w, bool ok)
 
 static void worker_teardown(http_worker_t *w)
 {
+    http_server_t *srv = w->server;
     h2o_evloop_t *loop = w->ctx.loop;
     close_listener(w);
     metrics_worker_stop(w);
     store_worker_free(w->store); /* pending operations answer STORE_UNAVAILABLE */
     w->store = NULL;
+    if (w->started && srv->cfg.worker_stop != NULL)
+        srv->cfg.worker_stop(srv->cfg.worker_ctx, w->index, loop);
     for (int i = 0; i < 50 && !h2o_linklist_is_empty(&w->ctx.http1._conns); i++) {
         shut_connections(w, true);
         h2o_evloop_run(loop, 10);
@@ -238,7 +242,6 @@ static void worker_teardown(http_worker_t *w)
 
     /* The main thread may still be writing the stop message into our queue:
      * wait until it is done with every worker before destroying the queue. */
-    http_server_t *srv = w->server;
     pthread_mutex_lock(&srv->lock);
     while (!srv->stop_sent)
         pthread_cond_wait(&srv->cond, &srv->lock);
@@ -266,6 +269,7 @@ static void *worker_main(void *arg)
     h2o_evloop_t *loop = h2o_evloop_create();
 
     h2o_context_init(&w->ctx, loop, &srv->globalconf);
+    h2o_linklist_init_anchor(&w->streams);
     h2o_multithread_register_receiver(w->ctx.queue, &w->control, on_control);
     h2o_multithread_register_receiver(w->ctx.queue, &w->offload, http__offload_on_done);
     w->accept_resume.cb = on_accept_resume;
@@ -282,6 +286,9 @@ static void *worker_main(void *arg)
         w->listener->data = w;
         h2o_socket_read_start(w->listener, on_accept);
         metrics_worker_start(w);
+        if (srv->cfg.worker_start != NULL)
+            srv->cfg.worker_start(srv->cfg.worker_ctx, w->index, w->store, loop);
+        w->started = true;
         report_start(w, true);
     }
 

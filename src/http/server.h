@@ -19,6 +19,12 @@ typedef struct server_config {
     size_t n_routes;
     api_authenticate_fn authenticate; /* NULL: every ROUTE_AUTH route is 401 */
     void *auth_ctx;
+    /* Optional: on each worker's thread once its loop (an h2o_loop_t *) and
+     * store handle exist, before it accepts; and when it stops, after its
+     * store handle was freed (pending operations have answered). */
+    void (*worker_start)(void *ctx, int index, store_worker_t *store, void *loop);
+    void (*worker_stop)(void *ctx, int index, void *loop);
+    void *worker_ctx;
 } server_config_t;
 
 /** Runs the server until SIGTERM or SIGINT, then stops accepting, lets the
