@@ -34,7 +34,7 @@ typedef struct ev_stream {
     struct ev_stream *next, *prev; /* in the worker's bucket */
     api_req_t *r;                  /* until the stream opens */
     api_stream_t *out;             /* NULL before it opens and once it ended */
-    arena_t *arena;                /* the read in flight */
+    arena_t *arena;                /* the read in flight (NULL between reads) */
     int64_t last;                  /* the newest id delivered (or reset to) */
     int64_t resume;                /* Last-Event-ID, or -1 */
     bool opened, reading, again, failed, dead;
@@ -108,10 +108,8 @@ static void stream_end(ev_stream_t *s)
     events__slot_give(s->user);
     s->out = NULL;
     s->dead = true;
-    if (!s->reading) {
-        arena_free(s->arena);
+    if (!s->reading)
         free(s);
-    }
 }
 
 /* ---- reading the log and writing events ---------------------------------------- */
@@ -176,7 +174,6 @@ static void open_stream(ev_stream_t *s, const store_result_t *res)
         registry_remove(s);
         events__slot_give(s->user);
         api_respond_store_error(r, res->status);
-        arena_free(s->arena);
         free(s);
         return;
     }
@@ -203,12 +200,9 @@ static void open_stream(ev_stream_t *s, const store_result_t *res)
     }
 }
 
-static void on_read(void *ctx, const store_result_t *res)
+static void on_read_result(ev_stream_t *s, const store_result_t *res)
 {
-    ev_stream_t *s = ctx;
-    s->reading = false;
     if (s->dead) {
-        arena_free(s->arena);
         free(s);
         return;
     }
@@ -228,12 +222,22 @@ static void on_read(void *ctx, const store_result_t *res)
     }
 }
 
+static void on_read(void *ctx, const store_result_t *res)
+{
+    ev_stream_t *s = ctx;
+    arena_t *arena = s->arena; /* res lives in it */
+    s->arena = NULL;
+    s->reading = false;
+    on_read_result(s, res);
+    arena_free(arena);
+}
+
 static void read_start(ev_stream_t *s)
 {
     s->reading = true;
     s->failed = false;
     s->again = false;
-    arena_reset(s->arena);
+    s->arena = arena_new(); /* only while a read runs: idle streams stay small */
     int64_t after = s->opened ? s->last : s->resume >= 0 ? s->resume : INT64_MAX;
     int64_t since = (int64_t)time(NULL) - events__retention();
     store_events_read(tl->store, s->arena, s->user, after, since, EVENTS_READ_BATCH, on_read, s);
@@ -273,7 +277,6 @@ void events__worker_dispose(void)
             ev_stream_t *s = tl->buckets[b];
             registry_remove(s);
             events__slot_give(s->user);
-            arena_free(s->arena);
             free(s);
         }
     }
@@ -343,7 +346,6 @@ void events_handle_stream(api_req_t *r)
     s->r = r;
     s->resume = rc == 0 ? resume : -1;
     s->last = rc == 0 ? resume : 0;
-    s->arena = arena_new();
     registry_add(s); /* before the first read: a commit meanwhile reads again */
     read_start(s);
 }

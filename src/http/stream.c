@@ -25,7 +25,7 @@
 #include "http/internal.h"
 #include "http/metrics.h"
 
-enum { PROBE_TICKS = 5 };
+enum { PROBE_TICKS = 5, KEEP_BUF = 4096 };
 
 struct api_stream {
     h2o_generator_t gen;
@@ -109,7 +109,10 @@ static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
     s->sending = false;
     metrics_stream_sent(s->w, s->flight_messages);
     s->flight_messages = 0;
-    buf_clear(&s->flight);
+    if (s->flight.cap > KEEP_BUF)
+        buf_dispose(&s->flight); /* a burst is over: idle streams stay small */
+    else
+        buf_clear(&s->flight);
     if (s->ending)
         send_final(s);
     else if (s->queue.len > 0)
