@@ -246,9 +246,10 @@ void api_stream_close(api_stream_t *s)
 
 void http__streams_stop(http_worker_t *w)
 {
-    while (!h2o_linklist_is_empty(&w->streams)) {
-        api_stream_t *s = H2O_STRUCT_FROM_MEMBER(api_stream_t, link, w->streams.next);
+    for (h2o_linklist_t *node = w->streams.next, *next; node != &w->streams; node = next) {
+        next = node->next;
+        api_stream_t *s = H2O_STRUCT_FROM_MEMBER(api_stream_t, link, node);
         h2o_linklist_unlink(&s->link);
-        end_from_outside(s);
+        end_from_outside(s); /* frees s alone */
     }
 }
