@@ -124,9 +124,6 @@ void api_respond_store_error(api_req_t *r, store_status_t status);
 void api_respond_raw(api_req_t *r, int status, const char *content_type, const char *body,
                      size_t len);
 
-/** Value of request header `name` (case-insensitive), copied into the
- *  arena; NULL when absent. With several, the first. */
-const char *api_header(api_req_t *r, const char *name);
 
 /* ---- streaming answers ------------------------------------------------------
  * A long-lived answer written piece by piece (text/event-stream): the head

@@ -461,21 +461,3 @@ void api_add_header(api_req_t *r, const char *name, const char *value)
         hr->headers = h;
     hr->headers_tail = h;
 }
-
-const char *api_header(api_req_t *r, const char *name)
-{
-    http_req_t *hr = (http_req_t *)r;
-    if (hr->h2o == NULL)
-        return NULL;
-    char lower[64]; /* h2o keeps header names in lower case */
-    size_t n = strlen(name);
-    if (n >= sizeof(lower))
-        return NULL;
-    for (size_t k = 0; k < n; k++)
-        lower[k] = (char)h2o_tolower(name[k]);
-    ssize_t i = h2o_find_header_by_str(&hr->h2o->headers, lower, n, -1);
-    if (i == -1)
-        return NULL;
-    const h2o_iovec_t *v = &hr->h2o->headers.entries[i].value;
-    return arena_strndup(r->arena, v->base, v->len);
-}
