@@ -128,7 +128,18 @@ static void check_framing(const char *s, size_t n)
     static const size_t steps[] = {1, 3, 64};
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         framing_outcome_t o = feed_framing(s, n, steps[i]);
-        check(o.status == whole.status && o.offset == whole.offset && o.heads == whole.heads);
+        /* picohttpparser (h2o's parser, and ours) is not quite independent of
+         * how the bytes arrive: a complete head whose version is malformed
+         * and shorter than "HTTP/1.x" answers "incomplete" when the read ends
+         * there, and later reads only look for a new blank line. h2o then
+         * waits for its request timeout exactly as the scanner does, so no
+         * head is ever accepted differently; only "refuse now" against
+         * "wait" may differ. */
+        check(o.heads == whole.heads);
+        if (o.status == whole.status)
+            check(o.offset == whole.offset);
+        else
+            check(o.status == 0 || whole.status == 0);
     }
 }
 
