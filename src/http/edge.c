@@ -17,12 +17,16 @@
  * requests before it in order, then hands ours to the handler, which asks
  * http__edge_check and answers 400/431 with Connection: close; h2o closes
  * the connection after that answer, so nothing pipelined behind the refused
- * request is ever answered. Counting heads against requests also catches a
+ * request is ever answered. The connection then closes slowly (see
+ * "lingering close" below), so that the answer is not lost to a reset while
+ * the client is still sending. Counting heads against requests also catches a
  * request that reached h2o without being checked (it would be a bug here):
  * it is refused the same way. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -36,7 +40,10 @@ enum {
     SYNTH_ORIGIN_MAX = 256,
     SYNTH_HEAD_MAX =
         64 + SYNTH_METHOD_MAX + SYNTH_TARGET_MAX + HTTP_REQUEST_ID_MAX + SYNTH_ORIGIN_MAX,
+    LINGER_MAX_BYTES = 1 << 20, /* a lingering socket reads at most this much */
+    SYNTH_PAD_MAX = 256 * 1024, /* longest refused head we stand in for */
 };
+#define SYNTH_PAD_NAME "X-Framing-Pad: "
 
 /** One client connection's layer state, owned through the socket's
  *  on_close callback. */
@@ -51,6 +58,7 @@ typedef struct http_conn {
     const char *refused_why; /* static text */
     int depth;               /* > 0 while h2o runs under one of our callbacks */
     bool closed;             /* the socket closed while depth > 0 */
+    int linger_fd;           /* after a refusal: a dup of the socket's fd, or -1 */
 } http_conn_t;
 
 static void on_conn_close(void *data);
@@ -75,10 +83,92 @@ static void arm(http_conn_t *c)
     }
 }
 
+/* ---- lingering close --------------------------------------------------------
+ * A refused client may still be sending (the rest of a 100 KB head, a body
+ * that is never read). Closing a socket with unread input makes the kernel
+ * answer with a reset, which can destroy the 400/431 answer before the
+ * client has read it. So at the refusal the socket's fd is duplicated; when
+ * h2o closes its fd after the answer, the dup keeps the connection open:
+ * our side is shut for writing (the answer is followed by FIN), and what
+ * still arrives is read and dropped until the client's EOF, one second, or
+ * LINGER_MAX_BYTES, whichever comes first. */
+
+typedef struct http_linger {
+    h2o_socket_t *sock;
+    h2o_timeout_entry_t timer;
+    h2o_linklist_t link; /* in the worker's `lingering` list */
+    size_t dropped;
+} http_linger_t;
+
+/* Closes and frees l, which its caller has taken off the worker's list. */
+static void linger_free(http_linger_t *l)
+{
+    if (h2o_timeout_is_linked(&l->timer))
+        h2o_timeout_unlink(&l->timer);
+    h2o_socket_close(l->sock);
+    free(l);
+}
+
+static void linger_end(http_linger_t *l)
+{
+    h2o_linklist_unlink(&l->link);
+    linger_free(l);
+}
+
+static void linger_on_read(h2o_socket_t *sock, const char *err)
+{
+    http_linger_t *l = sock->data;
+    l->dropped += sock->input->size;
+    h2o_buffer_consume(&sock->input, sock->input->size);
+    if (err != NULL || l->dropped > LINGER_MAX_BYTES)
+        linger_end(l);
+}
+
+static void linger_on_timeout(h2o_timeout_entry_t *entry)
+{
+    linger_end(H2O_STRUCT_FROM_MEMBER(http_linger_t, timer, entry));
+}
+
+static void linger_start(http_worker_t *w, int fd)
+{
+    shutdown(fd, SHUT_WR);
+    if (w->stopping) {
+        close(fd);
+        return;
+    }
+    http_linger_t *l = xcalloc(1, sizeof(*l));
+    l->sock = h2o_evloop_socket_create(w->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    l->sock->data = l;
+    l->timer.cb = linger_on_timeout;
+    h2o_timeout_link(w->ctx.loop, &w->ctx.one_sec_timeout, &l->timer);
+    h2o_linklist_insert(&w->lingering, &l->link);
+    h2o_socket_read_start(l->sock, linger_on_read);
+}
+
+void http__edge_linger_stop(http_worker_t *w)
+{
+    if (h2o_linklist_is_empty(&w->lingering))
+        return;
+    /* Detach the whole list first, then free its entries one by one. */
+    h2o_linklist_t *node = w->lingering.next;
+    w->lingering.prev->next = NULL;
+    h2o_linklist_init_anchor(&w->lingering);
+    while (node != NULL) {
+        h2o_linklist_t *next = node->next;
+        node->next = node->prev = NULL;
+        linger_free(H2O_STRUCT_FROM_MEMBER(http_linger_t, link, node));
+        node = next;
+    }
+}
+
 static void on_conn_close(void *data)
 {
     http_conn_t *c = data;
     metrics_conn_close(c->worker);
+    if (c->linger_fd >= 0) {
+        linger_start(c->worker, c->linger_fd);
+        c->linger_fd = -1;
+    }
     /* the socket is disposed but not freed yet (the loop frees it later) */
     c->sock->on_close.cb = NULL;
     c->sock->on_close.data = NULL;
@@ -138,21 +228,57 @@ static size_t synth_head(const http_framing_reject_t *rej, char *out, size_t cap
     return (size_t)n;
 }
 
+/* Copies s without its NUL to o; returns the end. */
+static char *put_text(char *o, const char *s)
+{
+    while (*s != '\0')
+        *o++ = *s++;
+    return o;
+}
+
 static void refuse(http_conn_t *c, const http_framing_reject_t *rej)
 {
     char head[SYNTH_HEAD_MAX];
     size_t n = synth_head(rej, head, sizeof(head));
     h2o_buffer_t **input = &c->sock->input;
+    /* h2o may have seen the start of the refused head in earlier reads: it
+     * then asks picohttpparser to look for the blank line only from where it
+     * stopped (its last length), which must not lie past the end of what we
+     * put in place. So our head is padded to at least the length the refused
+     * head had, with a header of filler that nothing reads. */
+    size_t seen = (*input)->size - rej->head_offset;
+    size_t pad = 0;
+    if (seen > n) {
+        if (seen > SYNTH_PAD_MAX) { /* h2o refuses such a head itself */
+            shutdown(h2o_socket_get_fd(c->sock), SHUT_RDWR);
+            return;
+        }
+        pad = seen - n + sizeof(SYNTH_PAD_NAME) + 2;
+    }
     (*input)->size = rej->head_offset; /* the refused head and all after it */
-    h2o_iovec_t room = h2o_buffer_reserve(input, n);
+    h2o_iovec_t room = h2o_buffer_reserve(input, n + pad);
     if (room.base == NULL) { /* out of memory: just close */
         shutdown(h2o_socket_get_fd(c->sock), SHUT_RDWR);
         return;
     }
-    memcpy(room.base, head, n);
-    (*input)->size += n;
+    if (pad == 0) {
+        memcpy(room.base, head, n);
+    } else { /* head without its blank line, the filler line, the blank line */
+        char *o = room.base;
+        memcpy(o, head, n - 2);
+        o += n - 2;
+        o = put_text(o, SYNTH_PAD_NAME);
+        size_t fill =
+            pad - (sizeof(SYNTH_PAD_NAME) - 1) - 2; /* n - 2 + name + fill + 4 = n + pad */
+        memset(o, 'x', fill);
+        o += fill;
+        put_text(o, "\r\n\r\n");
+    }
+    (*input)->size += n + pad;
     c->refused = rej->status;
     c->refused_why = rej->detail;
+    if (c->linger_fd < 0) /* on failure (-1) the socket just closes at once */
+        c->linger_fd = fcntl(h2o_socket_get_fd(c->sock), F_DUPFD_CLOEXEC, 0);
 }
 
 /* ---- h2o's callbacks, wrapped ----------------------------------------------- */
@@ -189,6 +315,7 @@ void http__edge_accept(http_worker_t *w, h2o_socket_t *sock)
     http_conn_t *c = xcalloc(1, sizeof(*c));
     c->worker = w;
     c->sock = sock;
+    c->linger_fd = -1;
     http_framing_init(&c->framing);
     sock->on_close.cb = on_conn_close;
     sock->on_close.data = c;

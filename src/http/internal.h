@@ -41,6 +41,7 @@ typedef struct http_worker {
     size_t offload_pending;   /* jobs sent to the pool, not yet back */
     h2o_req_t *own_response;  /* the request our code is answering right now */
     h2o_linklist_t streams;   /* open streaming answers (stream.c) */
+    h2o_linklist_t lingering; /* refused connections closing slowly (edge.c) */
     arena_t *spare_arenas[8]; /* reset arenas kept for the next requests */
     size_t n_spare_arenas;
 } http_worker_t;
@@ -116,6 +117,8 @@ void http__edge_arm(h2o_socket_t *sock);
  *  checks, else the status to answer (400 or 431, then close) and why
  *  (static text) (edge.c). */
 int http__edge_check(h2o_req_t *req, const char **why);
+/** Closes at once the sockets still lingering after a refusal (worker stop). */
+void http__edge_linger_stop(http_worker_t *w);
 /** Sets the head of a streaming answer on r (status, content type,
  *  Cache-Control: no-cache, X-Request-ID, CORS, added headers) and logs it,
  *  without sending anything or letting go of r (respond.c). */

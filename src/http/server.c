@@ -237,6 +237,7 @@ static void worker_teardown(http_worker_t *w)
         shut_connections(w, true);
         h2o_evloop_run(loop, 10);
     }
+    http__edge_linger_stop(w);
     while (w->n_spare_arenas > 0)
         arena_free(w->spare_arenas[--w->n_spare_arenas]);
 
@@ -270,6 +271,7 @@ static void *worker_main(void *arg)
 
     h2o_context_init(&w->ctx, loop, &srv->globalconf);
     h2o_linklist_init_anchor(&w->streams);
+    h2o_linklist_init_anchor(&w->lingering);
     h2o_multithread_register_receiver(w->ctx.queue, &w->control, on_control);
     h2o_multithread_register_receiver(w->ctx.queue, &w->offload, http__offload_on_done);
     w->accept_resume.cb = on_accept_resume;

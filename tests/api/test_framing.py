@@ -332,6 +332,43 @@ def test_huge_head_431_and_close(base_url):
         c.close()
 
 
+def test_huge_head_in_pieces_431_and_server_stays_up(base_url):
+    """A head refused after h2o has already seen part of it over several reads
+    (this crashed the server once: h2o resumed parsing past the end of the
+    stand-in head)."""
+    host = host_of(base_url)
+    data = head("GET", "/health", host, ["X-Big: " + "a" * 100000])
+    for attempt in range(5):
+        c = RawConn(base_url, timeout=10.0)
+        try:
+            try:
+                for i in range(0, len(data), 8192):
+                    c.send(data[i:i + 8192])
+                    time.sleep(0.002)
+            except OSError:
+                pass  # the server may close while we still send
+            expect_refused(c, 431, "HEADERS_TOO_LARGE")
+        finally:
+            c.close()
+
+
+def test_refused_head_seen_in_parts_longer_than_the_answer(base_url, user):
+    """An ambiguous head of several KB, sent in pieces: still 400 and close."""
+    host = host_of(base_url)
+    filler = ["X-Fill-%d: %s" % (i, "f" * 200) for i in range(20)]
+    data = head("POST", user.path, host, filler + ["Content-Length: 5",
+                                                   "Transfer-Encoding: chunked"]) + b"0\r\n\r\n"
+    c = RawConn(base_url, timeout=10.0)
+    try:
+        for i in range(0, len(data), 700):
+            c.send(data[i:i + 700])
+            time.sleep(0.01)
+        expect_refused(c, 400, "VALIDATION_ERROR")
+    finally:
+        c.close()
+    assert user.list() == []
+
+
 # ------------------------------------------------------------------ absolute form
 
 @pytest.mark.parametrize("scheme", ["http", "https", "HTTP"])
