@@ -15,6 +15,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/ipnet.h"
+
 typedef enum setting_type {
     SETTING_STR,
     SETTING_INT,  /* int field */
@@ -51,6 +53,7 @@ static int check_http_url(const char *v, char *why, size_t n);
 static int check_cors(const char *v, char *why, size_t n);
 static int check_nonempty(const char *v, char *why, size_t n);
 static int check_pool_mode(const char *v, char *why, size_t n);
+static int check_trusted_proxies(const char *v, char *why, size_t n);
 static int check_listen_url(const char *v, char *why, size_t n);
 
 #define OFF(field) offsetof(settings_t, field)
@@ -97,7 +100,8 @@ static const setting_def_t settings_table[] = {
      "where the /docs page loads Swagger UI from"},
     {"DOCS_ASSETS_DIR", SETTING_STR, OFF(docs_assets_dir), NULL, "none", 0, 0, check_nonempty, 0,
      "swagger-ui-dist folder that /docs loads from here (offline); wins over the URL"},
-    {"TRUSTED_PROXIES", SETTING_STR, OFF(trusted_proxies), NULL, "none", 0, 0, check_nonempty, 0,
+    {"TRUSTED_PROXIES", SETTING_STR, OFF(trusted_proxies), NULL, "none", 0, 0,
+     check_trusted_proxies, 0,
      "comma-separated addresses or CIDR blocks of the proxies in front; X-Forwarded-For is "
      "read only from them"},
     {"SHUTDOWN_DRAIN_SECONDS", SETTING_INT, OFF(shutdown_drain_seconds), "0", NULL, 0, 3600, NULL,
@@ -212,6 +216,15 @@ static int check_nonempty(const char *v, char *why, size_t n)
         snprintf(why, n, "must not be empty");
         return -1;
     }
+    return 0;
+}
+
+static int check_trusted_proxies(const char *v, char *why, size_t n)
+{
+    ipnet_list_t l;
+    if (ipnet_list_parse(v, &l, why, n) != 0)
+        return -1;
+    ipnet_list_dispose(&l);
     return 0;
 }
 

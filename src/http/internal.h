@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/time.h>
 
+#include "core/ipnet.h"
 #include "core/settings.h"
 #include "http/api.h"
 #include "http/cors.h"
@@ -53,6 +54,7 @@ struct http_server {
     h2o_globalconf_t globalconf;
     router_t *router;
     cors_t *cors;
+    ipnet_list_t trusted; /* TRUSTED_PROXIES */
     http_offload_pool_t *offload;
     http_worker_t *workers;
     size_t n_workers;
@@ -97,8 +99,9 @@ void http__req_release(http_req_t *hr);
 const char *http__request_id_of(h2o_req_t *req, char buf[HTTP_REQUEST_ID_MAX + 1]);
 /** Writes 32 random hex digits and a NUL (request.c). */
 void http__request_id_new(char out[33]);
-/** The peer's numeric address written into buf (n >= INET6_ADDRSTRLEN), or
- *  "-" (request.c). */
+/** The client's numeric address written into buf (n >= INET6_ADDRSTRLEN),
+ *  or "-": the peer's, or when the peer is a trusted proxy the one its
+ *  X-Forwarded-For names (API.md section 5) (request.c). */
 const char *http__client_addr(h2o_req_t *req, char *buf, size_t n);
 /** Writes one access-log line (respond.c). */
 void http__access_log(const char *request_id, const char *method, size_t method_len,

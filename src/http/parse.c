@@ -5,6 +5,11 @@
 
 #include "core/utf8.h"
 
+static bool is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
 static int hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9')
@@ -106,6 +111,69 @@ bool http_target_origin_form(const char **s, size_t *n)
     return true;
 }
 
+/* One X-Forwarded-For entry (OWS already trimmed) as an address. */
+static bool forwarded_entry(const char *s, size_t n, uint8_t out[16])
+{
+    if (n > 0 && s[0] == '[') { /* [v6] or [v6]:port */
+        const char *close = memchr(s, ']', n);
+        if (close == NULL)
+            return false;
+        size_t rest = n - (size_t)(close - s) - 1;
+        if (rest != 0 && (close[1] != ':' || rest == 1))
+            return false;
+        for (size_t i = 2; i <= rest; i++)
+            if (close[i] < '0' || close[i] > '9')
+                return false;
+        return memchr(s + 1, ':', (size_t)(close - s - 1)) != NULL &&
+               ipnet_addr_parse(s + 1, (size_t)(close - s - 1), out);
+    }
+    const char *colon = memchr(s, ':', n);
+    if (colon != NULL && memchr(colon + 1, ':', n - (size_t)(colon - s) - 1) == NULL) {
+        /* exactly one colon: IPv4 with a port */
+        size_t port_len = n - (size_t)(colon - s) - 1;
+        if (port_len == 0)
+            return false;
+        for (size_t i = 1; i <= port_len; i++)
+            if (colon[i] < '0' || colon[i] > '9')
+                return false;
+        n = (size_t)(colon - s);
+        if (memchr(s, ':', n) != NULL)
+            return false;
+    }
+    return ipnet_addr_parse(s, n, out);
+}
+
+bool http_forwarded_for(const ipnet_list_t *trusted, const char *const *values, const size_t *lens,
+                        size_t n, uint8_t out[16])
+{
+    bool found = false;
+    for (size_t v = n; v-- > 0;) {
+        const char *s = values[v];
+        size_t end = lens[v];
+        for (;;) {
+            size_t start = end;
+            while (start > 0 && s[start - 1] != ',')
+                start--;
+            size_t a = start, b = end;
+            while (a < b && is_ows(s[a]))
+                a++;
+            while (b > a && is_ows(s[b - 1]))
+                b--;
+            if (a < b) { /* empty entries (",,") are skipped */
+                if (!forwarded_entry(s + a, b - a, out))
+                    return false;
+                found = true;
+                if (!ipnet_list_contains(trusted, out))
+                    return true;
+            }
+            if (start == 0)
+                break;
+            end = start - 1;
+        }
+    }
+    return found; /* all trusted: out holds the leftmost */
+}
+
 bool http_request_id_is_valid(const char *s, size_t n)
 {
     if (n == 0 || n > HTTP_REQUEST_ID_MAX)
@@ -118,11 +186,6 @@ bool http_request_id_is_valid(const char *s, size_t n)
             return false;
     }
     return true;
-}
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
 }
 
 bool http_content_type_is_json(const char *s, size_t n)

@@ -6,8 +6,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
+#include "core/ipnet.h"
 
 /** Longest X-Request-ID echoed back. */
 enum { HTTP_REQUEST_ID_MAX = 128 };
@@ -29,6 +31,17 @@ const char *http_query_get(arena_t *arena, const char *query, size_t len, const 
  *  *n is 0 when it has neither, which means "/"). Any other target is left
  *  as it is. Returns true when the target was in absolute form. */
 bool http_target_origin_form(const char **s, size_t *n);
+
+/** The client's address behind trusted proxies (API.md section 5), from
+ *  the X-Forwarded-For field values values[0..n) (lens[i] bytes each), in
+ *  the order they were received: walking their comma-separated entries from
+ *  the right, the first address not in `trusted` is the client's; when all
+ *  are trusted, the leftmost. An entry is an IPv4 or IPv6 address, with
+ *  optional brackets and port ("[::1]:80", "1.2.3.4:80"). Returns true and
+ *  fills out; false when there is no entry, or when an entry met on the way
+ *  is not an address (the caller then keeps the peer's address). */
+bool http_forwarded_for(const ipnet_list_t *trusted, const char *const *values, const size_t *lens,
+                        size_t n, uint8_t out[16]);
 
 /** True when s (n bytes) is a client request id we echo: 1-128 characters
  *  of [A-Za-z0-9._:-]. */

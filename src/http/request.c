@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
@@ -130,16 +131,45 @@ static void on_h2o_dispose(void *p)
     http__req_release(hr);
 }
 
+enum { XFF_FIELDS_MAX = 32 }; /* more X-Forwarded-For fields: the peer's address is used */
+
+/* The client's address from the X-Forwarded-For fields of a request that
+ * came through a trusted proxy; false when they give none. */
+static bool forwarded_client(h2o_req_t *req, const ipnet_list_t *trusted, uint8_t out[16])
+{
+    const char *values[XFF_FIELDS_MAX];
+    size_t lens[XFF_FIELDS_MAX], n = 0;
+    for (ssize_t i = -1;
+         (i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-forwarded-for"), i)) != -1;) {
+        if (n == XFF_FIELDS_MAX)
+            return false;
+        values[n] = req->headers.entries[i].value.base;
+        lens[n++] = req->headers.entries[i].value.len;
+    }
+    return http_forwarded_for(trusted, values, lens, n, out);
+}
+
 const char *http__client_addr(h2o_req_t *req, char *buf, size_t n)
 {
     struct sockaddr_storage ss;
+    uint8_t addr[16];
     socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
-    const char *s = NULL;
-    if (len != 0 && ss.ss_family == AF_INET)
-        s = inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, (socklen_t)n);
-    else if (len != 0 && ss.ss_family == AF_INET6)
-        s = inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf, (socklen_t)n);
-    return s != NULL ? s : "-";
+    if (len != 0 && ss.ss_family == AF_INET) {
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        memcpy(addr, mapped, sizeof(mapped));
+        memcpy(addr + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+    } else if (len != 0 && ss.ss_family == AF_INET6) {
+        memcpy(addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+    } else {
+        snprintf(buf, n, "-");
+        return buf;
+    }
+    const ipnet_list_t *trusted = &http__worker_of(req->conn->ctx)->server->trusted;
+    uint8_t forwarded[16];
+    if (trusted->n > 0 && ipnet_list_contains(trusted, addr) &&
+        forwarded_client(req, trusted, forwarded))
+        memcpy(addr, forwarded, sizeof(addr));
+    return ipnet_addr_format(addr, buf, n);
 }
 
 static http_req_t *req_new(http_worker_t *w, h2o_req_t *req)

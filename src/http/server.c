@@ -373,6 +373,12 @@ int server_run(const server_config_t *cfg)
     configure_h2o(srv);
     srv->router = router_new(cfg->routes, cfg->n_routes);
     srv->cors = cors_new(srv->settings->cors_origins);
+    char why[160];
+    if (srv->settings->trusted_proxies != NULL &&
+        ipnet_list_parse(srv->settings->trusted_proxies, &srv->trusted, why, sizeof(why)) != 0) {
+        LOG_ERROR("TRUSTED_PROXIES: %s", why); /* settings_load checked it already */
+        goto out;
+    }
     srv->n_workers = (size_t)srv->settings->workers;
     srv->workers = xcalloc(srv->n_workers, sizeof(*srv->workers));
     for (size_t i = 0; i < srv->n_workers; i++) {
@@ -424,6 +430,7 @@ out:
     http__offload_free(srv->offload);
     router_free(srv->router);
     cors_free(srv->cors);
+    ipnet_list_dispose(&srv->trusted);
     h2o_config_dispose(&srv->globalconf);
     free(srv->workers);
     pthread_cond_destroy(&srv->cond);

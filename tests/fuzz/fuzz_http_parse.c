@@ -8,7 +8,8 @@
  * segment is valid UTF-8 (decoded, or the raw text made printable); an
  * accepted request id has only [A-Za-z0-9._:-]; a bearer token lies inside
  * the input and holds no space; a route match has non-empty parameters that
- * lie inside the path; an absolute-form target narrows to a suffix of
+ * lie inside the path; an X-Forwarded-For value gives a printable address
+ * or none; an absolute-form target narrows to a suffix of
  * itself. The whole data is also fed to the framing scanner as one
  * connection's bytes, in one read and split into reads of several sizes:
  * every split gives the same outcome (refusal status, where the refused head
@@ -82,6 +83,24 @@ static void check_target(const char *s, size_t n)
     check(absolute || (t == s && len == n));
     if (absolute && len > 0)
         check(t[0] == '/' || t[0] == '?' || t[0] == '#');
+}
+
+static void check_forwarded(const char *s, size_t n)
+{
+    static ipnet_list_t trusted;
+    if (trusted.n == 0) {
+        char why[160];
+        check(ipnet_list_parse("10.0.0.0/8, ::1, 127.0.0.1", &trusted, why, sizeof(why)) == 0);
+    }
+    /* the data as one field, and cut in two fields */
+    const char *values[2] = {s, s + n / 2};
+    size_t lens[2] = {n / 2, n - n / 2};
+    uint8_t out[16];
+    char text[64];
+    if (http_forwarded_for(&trusted, &s, &n, 1, out))
+        check(strcmp(ipnet_addr_format(out, text, sizeof(text)), "-") != 0);
+    if (http_forwarded_for(&trusted, values, lens, 2, out))
+        check(strcmp(ipnet_addr_format(out, text, sizeof(text)), "-") != 0);
 }
 
 typedef struct framing_outcome {
@@ -177,6 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_headers(s, size);
     check_router(router, s, size);
     check_target(s, size);
+    check_forwarded(s, size);
     check_framing(s, size);
     arena_free(arena);
     free(s);

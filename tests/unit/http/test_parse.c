@@ -232,6 +232,63 @@ static void test_target_origin_form(void **state)
     assert_false(abs);
 }
 
+static const char *client(const char *trusted, const char *const *fields, size_t n)
+{
+    static char buf[64];
+    ipnet_list_t l;
+    char why[160];
+    size_t lens[8];
+    uint8_t out[16];
+    assert_int_equal(ipnet_list_parse(trusted, &l, why, sizeof(why)), 0);
+    for (size_t i = 0; i < n; i++)
+        lens[i] = strlen(fields[i]);
+    bool ok = http_forwarded_for(&l, fields, lens, n, out);
+    ipnet_list_dispose(&l);
+    return ok ? ipnet_addr_format(out, buf, sizeof(buf)) : NULL;
+}
+
+static void test_forwarded_for(void **state)
+{
+    (void)state;
+    const char *one[] = {"203.0.113.7"};
+    assert_string_equal(client("127.0.0.1", one, 1), "203.0.113.7");
+    /* the rightmost untrusted entry: what the client wrote itself is left of it */
+    const char *spoof[] = {"1.1.1.1, 203.0.113.7"};
+    assert_string_equal(client("127.0.0.1", spoof, 1), "203.0.113.7");
+    const char *chain[] = {"1.1.1.1, 203.0.113.7, 10.0.0.2 ,10.0.0.3"};
+    assert_string_equal(client("127.0.0.1,10.0.0.0/8", chain, 1), "203.0.113.7");
+    /* several fields are one list, in order */
+    const char *fields[] = {"1.1.1.1", "203.0.113.8,10.0.0.2", " 10.0.0.3 "};
+    assert_string_equal(client("10.0.0.0/8", fields, 3), "203.0.113.8");
+    /* all trusted: the leftmost */
+    const char *all[] = {"10.0.0.5, 10.0.0.6", "10.0.0.7"};
+    assert_string_equal(client("10.0.0.0/8", all, 2), "10.0.0.5");
+    /* ports and brackets */
+    const char *ports[] = {"[2001:db8::1]:4711, 198.51.100.2:80"};
+    assert_string_equal(client("::1", ports, 1), "198.51.100.2");
+    const char *v6[] = {"[2001:db8::1]:4711, ::ffff:10.0.0.1"};
+    assert_string_equal(client("10.0.0.0/8", v6, 1), "2001:db8::1");
+    const char *v6plain[] = {"2001:DB8::2"};
+    assert_string_equal(client("::1", v6plain, 1), "2001:db8::2");
+    /* empty entries are skipped */
+    const char *empties[] = {",203.0.113.9,, "};
+    assert_string_equal(client("::1", empties, 1), "203.0.113.9");
+    /* a malformed entry met on the way: none (the caller keeps the peer) */
+    const char *junk[] = {"203.0.113.7, unknown"};
+    assert_null(client("127.0.0.1", junk, 1));
+    const char *junk2[] = {"203.0.113.7, 10.0.0.1:", "10.0.0.2"};
+    assert_null(client("10.0.0.0/8", junk2, 2));
+    const char *junk3[] = {"[::1"};
+    assert_null(client("10.0.0.0/8", junk3, 1));
+    /* a malformed entry left of the answer does not matter */
+    const char *left[] = {"junk, 203.0.113.7"};
+    assert_string_equal(client("127.0.0.1", left, 1), "203.0.113.7");
+    /* no entry at all */
+    const char *blank[] = {" , "};
+    assert_null(client("127.0.0.1", blank, 1));
+    assert_null(client("127.0.0.1", NULL, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_content_type),
         cmocka_unit_test(test_bearer),
         cmocka_unit_test(test_target_origin_form),
+        cmocka_unit_test(test_forwarded_for),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
